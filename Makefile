@@ -1,0 +1,141 @@
+# edgesteer build. All outputs go to $(OUT) (build/ by default).
+#   make            BPF object, skeleton, libedgesteer, edgesteer CLI
+#   make test       install missing packages, build, run every test tier
+#   make demo       install missing packages, build, run the multi-POP demo
+#   make bench      benchmark (tools/bench)
+#   V=1             show full commands
+# SAN=1 builds userspace with AddressSanitizer/UBSan into build-san/.
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+SAN ?= 0
+ifeq ($(SAN),1)
+OUT ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+OUT ?= build
+SANFLAGS :=
+endif
+
+CC ?= cc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+ARCH := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+	  -Iinclude -Iuser/lib -I$(OUT) $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+LDLIBS := -lbpf -lelf -lz -lmnl
+
+BPF_CFLAGS := -O2 -g -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wextra -Werror \
+	      -Wno-unused-parameter -Iinclude -I/usr/include/$(shell uname -m)-linux-gnu
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+BPF_SRC := bpf/edgesteer.bpf.c
+BPF_HDR := $(wildcard bpf/*.h) include/edgesteer.h
+BPF_OBJ := $(OUT)/edgesteer.bpf.o
+SKEL := $(OUT)/edgesteer.skel.h
+
+LIB_SRC := $(wildcard user/lib/*.c)
+LIB_OBJ := $(patsubst user/lib/%.c,$(OUT)/lib/%.o,$(LIB_SRC))
+LIB := $(OUT)/libedgesteer.a
+
+CLI_SRC := $(wildcard user/cli/*.c)
+CLI_OBJ := $(patsubst user/cli/%.c,$(OUT)/cli/%.o,$(CLI_SRC))
+CLI := $(OUT)/edgesteer
+
+# Test programs: one binary per tests/{unit,bpf}/test_*.c, helpers shared.
+TEST_SUPPORT_SRC := $(filter-out tests/unit/test_% tests/bpf/test_%,$(wildcard tests/unit/*.c tests/bpf/*.c tests/lib/*.c))
+TEST_SUPPORT_OBJ := $(patsubst tests/%.c,$(OUT)/tests/%.o,$(TEST_SUPPORT_SRC))
+TEST_SRC := $(wildcard tests/unit/test_*.c tests/bpf/test_*.c)
+TEST_BIN := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRC))
+
+# Extra BPF objects used only by tests and the benchmark (minimal programs).
+TEST_BPF_SRC := $(wildcard tests/bpf/*.bpf.c tools/bench/*.bpf.c)
+TEST_BPF_OBJ := $(patsubst %.bpf.c,$(OUT)/%.bpf.o,$(TEST_BPF_SRC))
+
+.PHONY: all
+all: $(BPF_OBJ) $(SKEL) $(LIB) $(CLI)
+
+$(OUT) $(OUT)/lib $(OUT)/cli:
+	$(Q)mkdir -p $@
+
+$(BPF_OBJ): $(BPF_SRC) $(BPF_HDR) | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(SKEL): $(BPF_OBJ) | $(OUT)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name edgesteer_bpf > $@
+
+$(OUT)/lib/%.o: user/lib/%.c $(SKEL) $(wildcard user/lib/*.h) include/edgesteer.h | $(OUT)/lib
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUT)/cli/%.o: user/cli/%.c $(wildcard user/cli/*.h user/lib/*.h) include/edgesteer.h | $(OUT)/cli
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser/cli -c $< -o $@
+
+$(CLI): $(CLI_OBJ) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) $(LDLIBS) -o $@
+
+$(OUT)/tests/%.o: tests/%.c $(SKEL) $(wildcard tests/*/*.h user/lib/*.h) include/edgesteer.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/bpf -c $< -o $@
+
+$(OUT)/tests/%: $(OUT)/tests/%.o $(TEST_SUPPORT_OBJ) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $< $(TEST_SUPPORT_OBJ) $(LIB) $(LDLIBS) -lm -o $@
+
+$(OUT)/%.bpf.o: %.bpf.c $(BPF_HDR)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -Ibpf -c $< -o $@
+
+.PHONY: tests
+tests: all $(TEST_BIN) $(TEST_BPF_OBJ)
+
+.PHONY: deps
+deps:
+	$(Q)tools/install-deps.sh
+
+# The test tier runs userspace built with ASan/UBSan; the plain build is
+# made too so that warnings in either configuration fail the run.
+.PHONY: test
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory SAN=1 tests
+	$(Q)tests/run.sh build-san
+
+.PHONY: demo
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tools/demo.sh build
+
+.PHONY: bench
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all tests
+	$(Q)tools/bench/run.sh build
+
+.PHONY: clean
+clean:
+	$(call msg,CLEAN,build build-san)
+	$(Q)rm -rf build build-san
+
+# Keep intermediate objects (test .o files) so rebuilds stay incremental.
+.SECONDARY:

@@ -64,7 +64,7 @@ TEST_BPF_SRC := $(wildcard tests/bpf/*.bpf.c tools/bench/*.bpf.c)
 TEST_BPF_OBJ := $(patsubst %.bpf.c,$(OUT)/%.bpf.o,$(TEST_BPF_SRC))
 
 .PHONY: all
-all: $(BPF_OBJ) $(SKEL) $(LIB) $(CLI)
+all: $(BPF_OBJ) $(SKEL) $(LIB) $(if $(CLI_SRC),$(CLI))
 
 $(OUT) $(OUT)/lib $(OUT)/cli:
 	$(Q)mkdir -p $@

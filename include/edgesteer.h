@@ -22,6 +22,7 @@
 #define ES_MAX_CANDIDATES	4	/* candidate POPs per decision */
 #define ES_MAX_VIP_RULES	8	/* proto/port narrowings per VIP address */
 #define ES_POP_NAME_LEN		16	/* including the NUL */
+#define ES_POP_HERE		0xffff	/* flow pinned to "serve here" */
 
 /* Address families as they appear in keys (independent of the host's AF_*). */
 enum es_family {

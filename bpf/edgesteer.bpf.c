@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * edgesteer: steer anycast traffic by client source prefix, at the edge.
+ *
+ * The whole data path of one packet, stage by stage; each stage lives in
+ * the header named after it:
+ *   1. parse.h     Ethernet, VLANs, IPv4/IPv6 (+ext headers), L4 ports
+ *   2. decap.h     tunnel traffic for this POP: strip and pass, never steer
+ *   3. vip.h       only anycast service addresses are steered
+ *   4. classify.h  source address -> decision id (longest prefix)
+ *   5. decide.h    decision -> the POP that takes this packet
+ *   6. decide.h    open TCP connections stay where they are
+ *   7. encap.h / redirect.h / XDP_PASS: act
+ *   8. stats.h     every packet counted by verdict and reason
+ */
+#include "parse.h"
+#include "decap.h"
+#include "vip.h"
+#include "classify.h"
+#include "decide.h"
+#include "encap.h"
+#include "redirect.h"
+#include "stats.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+static __always_inline int malformed(int err, __u32 len)
+{
+	switch (err) {
+	case PARSE_NOT_IP:
+		return done(XDP_PASS, ES_CNT_NOT_IP, len);
+	case PARSE_BAD_L2:
+		return done(XDP_DROP, ES_CNT_MALFORMED_L2, len);
+	case PARSE_BAD_IPV4:
+		return done(XDP_DROP, ES_CNT_MALFORMED_IPV4, len);
+	case PARSE_BAD_IPV6:
+		return done(XDP_DROP, ES_CNT_MALFORMED_IPV6, len);
+	case PARSE_BAD_IPV6_EXT:
+		return done(XDP_DROP, ES_CNT_MALFORMED_IPV6_EXT, len);
+	default:
+		return done(XDP_DROP, ES_CNT_MALFORMED_L4, len);
+	}
+}
+
+/* Stage 7 for a tunnel POP: resolve, check the size, encapsulate. */
+static __always_inline int tunnel(struct xdp_md *ctx, const struct packet *pkt,
+				  const struct es_pop *pop, __u32 pop_id, __be16 gue_port)
+{
+	struct nexthop nh;
+	int action;
+
+	if (nexthop_resolve(ctx, pop, &nh))
+		return done(XDP_PASS, ES_CNT_LOCAL_NO_NEXTHOP, pkt->len);
+	if (pkt->l3_len + encap_overhead(pop) > (pop->mtu ? pop->mtu : 0xffff))
+		return done(XDP_PASS, ES_CNT_LOCAL_TOO_BIG, pkt->len);
+
+	action = encap_to_pop(ctx, pkt, pop, &nh, gue_port);
+	if (action < 0)
+		return done(XDP_DROP, ES_CNT_ADJUST_FAILED, pkt->len);
+	count_pop(pop_id, pkt->len);
+	return done(action, ES_CNT_TUNNEL, pkt->len);
+}
+
+SEC("xdp.frags")
+int edgesteer(struct xdp_md *ctx)
+{
+	struct packet pkt = {};
+	struct es_config *cfg;
+	struct es_decision *d;
+	struct es_pop *pop;
+	__u32 zero = 0, decision_id, pop_id;
+	int err, action;
+
+	/* 1. parse */
+	err = parse_packet(ctx, &pkt);
+	if (err)
+		return malformed(err, pkt.len);
+
+	/* 2. tunnel traffic to this POP */
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	if (!cfg)
+		return done(XDP_PASS, ES_CNT_NOT_VIP, pkt.len);
+	if (is_tunnel_to_us(&pkt, cfg))
+		return decapsulate(ctx, &pkt, cfg);
+
+	/* 3. anycast services only */
+	if (!vip_match(&pkt))
+		return done(XDP_PASS, ES_CNT_NOT_VIP, pkt.len);
+
+	/* 4. classify */
+	decision_id = classify(&pkt);
+	if (!decision_id)
+		return done(XDP_PASS, ES_CNT_LOCAL_NO_PREFIX, pkt.len);
+	d = bpf_map_lookup_elem(&decisions, &decision_id);
+	if (!d || d->action == ES_ACTION_NONE)
+		return done(XDP_PASS, ES_CNT_LOCAL_BAD_DECISION, pkt.len);
+	count_decision(decision_id);
+	if (d->action == ES_ACTION_LOCAL)
+		return done(XDP_PASS, ES_CNT_LOCAL_DECISION, pkt.len);
+	if (d->action == ES_ACTION_DROP)
+		return done(XDP_DROP, ES_CNT_DROP_DECISION, pkt.len);
+
+	/* 5, 6. the POP that takes this packet */
+	pop_id = choose_pop(&pkt, decision_id, d);
+	if (pop_id == ES_POP_HERE)
+		return done(XDP_PASS, ES_CNT_LOCAL_DECISION, pkt.len);
+	if (!pop_id)
+		return done(XDP_PASS, ES_CNT_LOCAL_NO_CANDIDATE, pkt.len);
+	if (pop_id == cfg->self_pop) {
+		count_pop(pop_id, pkt.len);
+		return done(XDP_PASS, ES_CNT_LOCAL_SELF, pkt.len);
+	}
+	pop = pop_get(pop_id);
+	if (!pop)
+		return done(XDP_PASS, ES_CNT_LOCAL_NO_CANDIDATE, pkt.len);
+
+	/* 7. act */
+	if (pop->kind == ES_POP_REDIRECT) {
+		action = redirect_to_pop(ctx, &pkt, pop);
+		if (action < 0)
+			return done(XDP_PASS, ES_CNT_LOCAL_NO_NEXTHOP, pkt.len);
+		count_pop(pop_id, pkt.len);
+		return done(action, ES_CNT_REDIRECT, pkt.len);
+	}
+	return tunnel(ctx, &pkt, pop, pop_id, cfg->gue_port);
+}

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Loading the program, taking over pinned maps, mapping the classifier
+ * tables and swapping them.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "state.h"
+#include "edgesteer.skel.h"
+
+static size_t table_bytes(__u32 nodes)
+{
+	return (size_t)nodes * sizeof(struct es_node);
+}
+
+static void live_table_unmap(struct es_live_table *lt)
+{
+	if (lt->t.nodes)
+		munmap(lt->t.nodes, lt->map_len);
+	if (lt->fd >= 0)
+		close(lt->fd);
+	lt->t.nodes = NULL;
+	lt->fd = -1;
+}
+
+static int table_map_create(__u32 nodes, int *fd_out, struct es_node **mem_out)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
+	void *mem;
+	int fd;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "es_classifier", sizeof(__u32),
+			    sizeof(struct es_node), nodes, &opts);
+	if (fd < 0)
+		return -errno;
+	mem = mmap(NULL, table_bytes(nodes), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (mem == MAP_FAILED) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	*fd_out = fd;
+	*mem_out = mem;
+	return 0;
+}
+
+/* Map the table in slot 0 of the outer map; create an empty one if the
+ * slot is empty (first load). */
+static int live_table_open(struct es_live_table *lt, int outer_fd, __u8 family, __u32 nodes)
+{
+	struct bpf_map_info info = {};
+	__u32 info_len = sizeof(info);
+	__u32 zero = 0, id;
+	struct es_node *mem;
+	int fd, err;
+
+	lt->outer_fd = outer_fd;
+	lt->fd = -1;
+	if (bpf_map_lookup_elem(outer_fd, &zero, &id) == 0) {
+		fd = bpf_map_get_fd_by_id(id);
+		if (fd < 0)
+			return -errno;
+		err = bpf_obj_get_info_by_fd(fd, &info, &info_len);
+		if (err) {
+			close(fd);
+			return err;
+		}
+		mem = mmap(NULL, table_bytes(info.max_entries), PROT_READ | PROT_WRITE,
+			   MAP_SHARED, fd, 0);
+		if (mem == MAP_FAILED) {
+			err = -errno;
+			close(fd);
+			return err;
+		}
+		lt->fd = fd;
+		lt->map_len = table_bytes(info.max_entries);
+		lt->t.nodes = mem;
+		return es_table_attach(&lt->t, mem, info.max_entries, family);
+	}
+
+	err = table_map_create(nodes, &fd, &mem);
+	if (err)
+		return err;
+	lt->fd = fd;
+	lt->map_len = table_bytes(nodes);
+	err = es_table_init(&lt->t, mem, nodes, family);
+	if (err)
+		return err;
+	if (bpf_map_update_elem(outer_fd, &zero, &fd, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+struct es_live_table *es_state_table(struct es_state *st, __u8 family)
+{
+	return family == ES_AF_INET ? &st->v4 : &st->v6;
+}
+
+int es_table_replace(struct es_state *st, __u8 family, const struct es_table_prefix *p, size_t n)
+{
+	struct es_live_table *lt = es_state_table(st, family);
+	struct es_live_table fresh = { .outer_fd = lt->outer_fd, .fd = -1 };
+	__u32 nodes = lt->t.nnodes, zero = 0;
+	struct es_node *mem;
+	int fd, err;
+
+	err = table_map_create(nodes, &fd, &mem);
+	if (err)
+		return err;
+	fresh.fd = fd;
+	fresh.map_len = table_bytes(nodes);
+	fresh.t.nodes = mem;
+	err = es_table_init(&fresh.t, mem, nodes, family);
+	if (!err)
+		err = es_table_build(&fresh.t, p, n);
+	if (!err && bpf_map_update_elem(lt->outer_fd, &zero, &fd, BPF_ANY))
+		err = -errno;
+	if (err) {
+		live_table_unmap(&fresh);
+		return err;
+	}
+	/* The old table is freed by the kernel once no program run holds it. */
+	live_table_unmap(lt);
+	*lt = fresh;
+	return 0;
+}
+
+static int inner_template(struct bpf_map *outer, __u32 nodes)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
+	int fd, err;
+
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "es_table_tmpl", sizeof(__u32),
+			    sizeof(struct es_node), nodes, &opts);
+	if (fd < 0)
+		return -errno;
+	err = bpf_map__set_inner_map_fd(outer, fd);
+	if (err)
+		close(fd);
+	return err;
+}
+
+static int set_default_config(struct es_state *st)
+{
+	struct es_config cfg;
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(st->config_fd, &zero, &cfg))
+		return -errno;
+	if (cfg.gue_port)
+		return 0;	/* taken over from a running instance */
+	cfg.gue_port = htons(ES_GUE_PORT_DEFAULT);
+	if (bpf_map_update_elem(st->config_fd, &zero, &cfg, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+static int map_fds(struct es_state *st)
+{
+	struct edgesteer_bpf *s = st->skel;
+
+	st->config_fd = bpf_map__fd(s->maps.config);
+	st->pops_fd = bpf_map__fd(s->maps.pops);
+	st->decisions_fd = bpf_map__fd(s->maps.decisions);
+	st->prefixes_fd = bpf_map__fd(s->maps.prefixes);
+	st->vips_fd = bpf_map__fd(s->maps.vips);
+	st->peers_fd = bpf_map__fd(s->maps.peers);
+	st->flows_fd = bpf_map__fd(s->maps.flows);
+	st->egress_fd = bpf_map__fd(s->maps.egress);
+	st->stats_fd = bpf_map__fd(s->maps.stats);
+	st->pop_stats_fd = bpf_map__fd(s->maps.pop_stats);
+	st->decision_stats_fd = bpf_map__fd(s->maps.decision_stats);
+	st->prog_fd = bpf_program__fd(s->progs.edgesteer);
+	return 0;
+}
+
+int es_state_load(struct es_state **out, const char *pin_path, const struct es_limits *lim)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oopts);
+	struct es_limits l = lim ? *lim : (struct es_limits){ 0 };
+	struct es_state *st;
+	struct bpf_map *map;
+	void *mem;
+	int err;
+
+	if (!l.v4_groups)
+		l.v4_groups = ES_DEFAULT_V4_GROUPS;
+	if (!l.v6_groups)
+		l.v6_groups = ES_DEFAULT_V6_GROUPS;
+	if (!l.flows)
+		l.flows = ES_DEFAULT_FLOWS;
+	if (!l.prefixes)
+		l.prefixes = ES_DEFAULT_PREFIXES;
+
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->v4.fd = st->v6.fd = -1;
+	st->ncpus = libbpf_num_possible_cpus();
+	if (pin_path) {
+		if (strlen(pin_path) >= sizeof(st->pin_path)) {
+			err = -ENAMETOOLONG;
+			goto fail;
+		}
+		strcpy(st->pin_path, pin_path);
+		oopts.pin_root_path = st->pin_path;
+	}
+
+	st->skel = edgesteer_bpf__open_opts(&oopts);
+	if (!st->skel) {
+		err = -errno;
+		goto fail;
+	}
+	bpf_object__for_each_map(map, st->skel->obj) {
+		if (!pin_path && bpf_map__pin_path(map))
+			bpf_map__set_pin_path(map, NULL);
+	}
+	/* The inner-map template fixes the table size for every table that
+	 * will ever sit in the slot (bpf_map__inner_map() cannot be resized
+	 * with this libbpf, so the template is made here). */
+	err = inner_template(st->skel->maps.classify_v4, ES_FIRST_GROUP + l.v4_groups);
+	if (!err)
+		err = inner_template(st->skel->maps.classify_v6, ES_FIRST_GROUP + l.v6_groups);
+	if (err)
+		goto fail;
+	bpf_map__set_max_entries(st->skel->maps.flows, l.flows);
+	bpf_map__set_max_entries(st->skel->maps.prefixes, l.prefixes);
+
+	err = edgesteer_bpf__load(st->skel);
+	if (err)
+		goto fail;
+	map_fds(st);
+
+	mem = mmap(NULL, (size_t)ES_MAX_DECISIONS * sizeof(struct es_decision),
+		   PROT_READ | PROT_WRITE, MAP_SHARED, st->decisions_fd, 0);
+	if (mem == MAP_FAILED) {
+		err = -errno;
+		goto fail;
+	}
+	st->decisions = mem;
+
+	err = live_table_open(&st->v4, st->v4.outer_fd = bpf_map__fd(st->skel->maps.classify_v4),
+			      ES_AF_INET, ES_FIRST_GROUP + l.v4_groups);
+	if (err)
+		goto fail;
+	err = live_table_open(&st->v6, bpf_map__fd(st->skel->maps.classify_v6),
+			      ES_AF_INET6, ES_FIRST_GROUP + l.v6_groups);
+	if (err)
+		goto fail;
+	err = set_default_config(st);
+	if (err)
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	es_state_close(st);
+	return err;
+}
+
+void es_state_close(struct es_state *st)
+{
+	if (!st)
+		return;
+	live_table_unmap(&st->v4);
+	live_table_unmap(&st->v6);
+	if (st->decisions)
+		munmap(st->decisions, (size_t)ES_MAX_DECISIONS * sizeof(struct es_decision));
+	edgesteer_bpf__destroy(st->skel);
+	free(st->decision_index);
+	free(st);
+}

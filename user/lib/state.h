@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * One instance of edgesteer's state: the loaded XDP program and its maps,
+ * pinned under a pin path (or private, for tests), with the classifier
+ * tables and the decision array mapped into this process.
+ */
+#ifndef ES_STATE_H
+#define ES_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "edgesteer.h"
+#include "classifier.h"
+
+#define ES_DEFAULT_PIN_PATH	"/sys/fs/bpf/edgesteer"
+#define ES_PIN_PATH_ENV		"EDGESTEER_PIN_PATH"
+#define ES_DEFAULT_V4_GROUPS	16384		/* 16 MiB beyond the 64 MiB root */
+#define ES_DEFAULT_V6_GROUPS	65536		/* 64 MiB beyond the 64 MiB root */
+#define ES_DEFAULT_FLOWS	(1u << 20)
+#define ES_DEFAULT_PREFIXES	(1u << 21)
+
+/* Capacities, fixed when the maps are first created; 0 = default. */
+struct es_limits {
+	__u32 v4_groups;
+	__u32 v6_groups;
+	__u32 flows;
+	__u32 prefixes;
+};
+
+struct edgesteer_bpf;
+struct decision_index;
+
+/* A classifier table as the data path sees it: slot 0 of classify_v4/v6. */
+struct es_live_table {
+	int outer_fd;		/* the array-of-maps (not owned) */
+	int fd;			/* the inner array currently in slot 0 */
+	size_t map_len;		/* bytes mapped */
+	struct es_table t;	/* nodes point into the mapping */
+};
+
+struct es_state {
+	struct edgesteer_bpf *skel;	/* NULL when opened from pins only */
+	char pin_path[256];		/* "" when private */
+	int prog_fd;
+	int config_fd, pops_fd, decisions_fd, prefixes_fd, vips_fd, peers_fd;
+	int flows_fd, egress_fd, stats_fd, pop_stats_fd, decision_stats_fd;
+	struct es_decision *decisions;	/* mmapped ES_MAX_DECISIONS array */
+	struct es_live_table v4, v6;
+	int ncpus;
+	struct decision_index *decision_index;	/* decisions.c, lazily built */
+	__u32 decision_hint;			/* next free-slot scan start */
+};
+
+/*
+ * Load the XDP program and create its maps, or take over the maps already
+ * pinned under pin_path (a new program build keeps all state). pin_path
+ * NULL: nothing is pinned, the instance lives as long as the process (the
+ * BPF tests use that). The program itself is not attached here.
+ */
+int es_state_load(struct es_state **out, const char *pin_path, const struct es_limits *lim);
+void es_state_close(struct es_state *st);
+
+/* The table of a family. */
+struct es_live_table *es_state_table(struct es_state *st, __u8 family);
+
+/*
+ * Build a new classifier table for one family from scratch and make it the
+ * live one with a single map update: packets see either the whole old
+ * table or the whole new one. On failure nothing changes.
+ */
+int es_table_replace(struct es_state *st, __u8 family,
+		     const struct es_table_prefix *p, size_t n);
+
+#endif /* ES_STATE_H */

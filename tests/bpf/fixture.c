@@ -15,7 +15,7 @@ struct es_state *fx_open(__u32 v4_groups, __u32 v6_groups)
 		.v4_groups = v4_groups ? v4_groups : 256,
 		.v6_groups = v6_groups ? v6_groups : 1024,
 		.flows = 4096,
-		.prefixes = 1 << 16,
+		.prefixes = 1 << 18,
 	};
 	struct es_state *st;
 	int err;

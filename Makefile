@@ -59,6 +59,10 @@ TEST_SUPPORT_OBJ := $(patsubst tests/%.c,$(OUT)/tests/%.o,$(TEST_SUPPORT_SRC))
 TEST_SRC := $(wildcard tests/unit/test_*.c tests/bpf/test_*.c)
 TEST_BIN := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRC))
 
+# Benchmark programs: one binary per tools/bench/*.c (not *.bpf.c).
+BENCH_SRC := $(filter-out %.bpf.c,$(wildcard tools/bench/*.c))
+BENCH_BIN := $(patsubst tools/bench/%.c,$(OUT)/tools/bench/%,$(BENCH_SRC))
+
 # Extra BPF objects used only by tests and the benchmark (minimal programs).
 TEST_BPF_SRC := $(wildcard tests/bpf/*.bpf.c tools/bench/*.bpf.c)
 TEST_BPF_OBJ := $(patsubst %.bpf.c,$(OUT)/%.bpf.o,$(TEST_BPF_SRC))
@@ -107,8 +111,13 @@ $(OUT)/%.bpf.o: %.bpf.c $(BPF_HDR)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -Ibpf -c $< -o $@
 
+$(OUT)/tools/bench/%: tools/bench/%.c $(TEST_SUPPORT_OBJ) $(LIB) $(SKEL)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/bpf $< $(TEST_SUPPORT_OBJ) $(LIB) $(LDLIBS) -lm -o $@
+
 .PHONY: tests
-tests: all $(TEST_BIN) $(TEST_BPF_OBJ)
+tests: all $(TEST_BIN) $(TEST_BPF_OBJ) $(BENCH_BIN)
 
 .PHONY: deps
 deps:

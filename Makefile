@@ -60,8 +60,8 @@ TEST_SRC := $(wildcard tests/unit/test_*.c tests/bpf/test_*.c)
 TEST_BIN := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRC))
 
 # Benchmark programs: one binary per tools/bench/*.c (not *.bpf.c).
-BENCH_SRC := $(filter-out %.bpf.c,$(wildcard tools/bench/*.c))
-BENCH_BIN := $(patsubst tools/bench/%.c,$(OUT)/tools/bench/%,$(BENCH_SRC))
+BENCH_SRC := $(filter-out %.bpf.c,$(wildcard tools/bench/*.c tools/demo/*.c))
+BENCH_BIN := $(patsubst tools/%.c,$(OUT)/tools/%,$(BENCH_SRC))
 
 # Extra BPF objects used only by tests and the benchmark (minimal programs).
 TEST_BPF_SRC := $(wildcard tests/bpf/*.bpf.c tools/bench/*.bpf.c)
@@ -111,7 +111,7 @@ $(OUT)/%.bpf.o: %.bpf.c $(BPF_HDR)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -Ibpf -c $< -o $@
 
-$(OUT)/tools/bench/%: tools/bench/%.c $(TEST_SUPPORT_OBJ) $(LIB) $(SKEL)
+$(OUT)/tools/%: tools/%.c $(TEST_SUPPORT_OBJ) $(LIB) $(SKEL)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/bpf $< $(TEST_SUPPORT_OBJ) $(LIB) $(LDLIBS) -lm -o $@
@@ -133,8 +133,8 @@ test: deps
 
 .PHONY: demo
 demo: deps
-	$(Q)$(MAKE) --no-print-directory all
-	$(Q)tools/demo.sh build
+	$(Q)$(MAKE) --no-print-directory all $(OUT)/tools/demo/demo_steering
+	$(Q)$(OUT)/tools/demo/demo_steering
 
 .PHONY: bench
 bench: deps

@@ -14,8 +14,8 @@
 
 #define ES_DEFAULT_PIN_PATH	"/sys/fs/bpf/edgesteer"
 #define ES_PIN_PATH_ENV		"EDGESTEER_PIN_PATH"
-#define ES_DEFAULT_V4_GROUPS	16384		/* 16 MiB beyond the 64 MiB root */
-#define ES_DEFAULT_V6_GROUPS	65536		/* 64 MiB beyond the 64 MiB root */
+#define ES_DEFAULT_V4_GROUPS	65536		/* 64 MiB beyond the 64 MiB root */
+#define ES_DEFAULT_V6_GROUPS	262144		/* 256 MiB beyond the 64 MiB root */
 #define ES_DEFAULT_FLOWS	(1u << 20)
 #define ES_DEFAULT_PREFIXES	(1u << 21)
 

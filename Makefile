@@ -104,7 +104,7 @@ $(OUT)/tests/%.o: tests/%.c $(SKEL) $(wildcard tests/*/*.h user/lib/*.h) include
 
 $(OUT)/tests/%: $(OUT)/tests/%.o $(TEST_SUPPORT_OBJ) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) $< $(TEST_SUPPORT_OBJ) $(LIB) $(LDLIBS) -lm -o $@
+	$(Q)$(CC) $(LDFLAGS) $< $(TEST_SUPPORT_OBJ) $(LIB) $(LDLIBS) -lm -lpthread -o $@
 
 $(OUT)/%.bpf.o: %.bpf.c $(BPF_HDR)
 	$(call msg,BPF,$@)

@@ -8,9 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "state.h"
@@ -183,6 +189,20 @@ static int map_fds(struct es_state *st)
 	return 0;
 }
 
+static struct es_state *state_alloc(void)
+{
+	struct es_state *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return NULL;
+	st->v4.fd = st->v6.fd = st->v4.outer_fd = st->v6.outer_fd = -1;
+	st->prog_fd = st->config_fd = st->pops_fd = st->decisions_fd = st->prefixes_fd = -1;
+	st->vips_fd = st->peers_fd = st->flows_fd = st->egress_fd = st->stats_fd = -1;
+	st->pop_stats_fd = st->decision_stats_fd = st->lock_fd = -1;
+	st->ncpus = libbpf_num_possible_cpus();
+	return st;
+}
+
 int es_state_load(struct es_state **out, const char *pin_path, const struct es_limits *lim)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oopts);
@@ -201,11 +221,9 @@ int es_state_load(struct es_state **out, const char *pin_path, const struct es_l
 	if (!l.prefixes)
 		l.prefixes = ES_DEFAULT_PREFIXES;
 
-	st = calloc(1, sizeof(*st));
+	st = state_alloc();
 	if (!st)
 		return -ENOMEM;
-	st->v4.fd = st->v6.fd = -1;
-	st->ncpus = libbpf_num_possible_cpus();
 	if (pin_path) {
 		if (strlen(pin_path) >= sizeof(st->pin_path)) {
 			err = -ENAMETOOLONG;
@@ -274,7 +292,188 @@ void es_state_close(struct es_state *st)
 	live_table_unmap(&st->v6);
 	if (st->decisions)
 		munmap(st->decisions, (size_t)ES_MAX_DECISIONS * sizeof(struct es_decision));
-	edgesteer_bpf__destroy(st->skel);
+	if (st->skel) {
+		edgesteer_bpf__destroy(st->skel);
+	} else {
+		/* opened from pins: the fds are ours */
+		int *fds[] = { &st->prog_fd, &st->config_fd, &st->pops_fd, &st->decisions_fd,
+			       &st->prefixes_fd, &st->vips_fd, &st->peers_fd, &st->flows_fd,
+			       &st->egress_fd, &st->stats_fd, &st->pop_stats_fd,
+			       &st->decision_stats_fd, &st->v4.outer_fd, &st->v6.outer_fd };
+
+		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+			if (*fds[i] >= 0)
+				close(*fds[i]);
+	}
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);	/* releases the flock */
 	free(st->decision_index);
 	free(st);
+}
+
+/* ---- pinned state -------------------------------------------------------- */
+
+#define PROG_PIN_NAME	"prog"
+
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+
+	if (strlen(path) >= sizeof(buf))
+		return -ENAMETOOLONG;
+	strcpy(buf, path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, 0700) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static bool on_bpffs(const char *path)
+{
+	struct statfs sfs;
+
+	return statfs(path, &sfs) == 0 && sfs.f_type == BPF_FS_MAGIC;
+}
+
+/* The pin directory exists and lives on a bpffs. Only /sys/fs/bpf gets a
+ * bpffs mounted for it: anywhere else, mounting is the caller's choice. */
+static int pin_dir_prepare(const char *pin_path)
+{
+	int err;
+
+	if (!strncmp(pin_path, "/sys/fs/bpf/", 12) && !on_bpffs("/sys/fs/bpf")) {
+		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700"))
+			return -errno;
+	}
+	err = mkdir_p(pin_path);
+	if (err)
+		return err;
+	if (!on_bpffs(pin_path))
+		return -EMEDIUMTYPE;
+	return 0;
+}
+
+static int pin_get(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	return fd < 0 ? -errno : fd;
+}
+
+static int open_pinned(struct es_state *st)
+{
+	struct {
+		int *fd;
+		const char *name;
+	} pins[] = {
+		{ &st->prog_fd, PROG_PIN_NAME },
+		{ &st->config_fd, "config" },
+		{ &st->pops_fd, "pops" },
+		{ &st->decisions_fd, "decisions" },
+		{ &st->prefixes_fd, "prefixes" },
+		{ &st->vips_fd, "vips" },
+		{ &st->peers_fd, "peers" },
+		{ &st->flows_fd, "flows" },
+		{ &st->egress_fd, "egress" },
+		{ &st->stats_fd, "stats" },
+		{ &st->pop_stats_fd, "pop_stats" },
+		{ &st->decision_stats_fd, "decision_stats" },
+		{ &st->v4.outer_fd, "classify_v4" },
+		{ &st->v6.outer_fd, "classify_v6" },
+	};
+	void *mem;
+	int err;
+
+	for (size_t i = 0; i < sizeof(pins) / sizeof(pins[0]); i++) {
+		*pins[i].fd = pin_get(st->pin_path, pins[i].name);
+		if (*pins[i].fd < 0) {
+			err = *pins[i].fd;
+			*pins[i].fd = -1;
+			return err;
+		}
+	}
+	mem = mmap(NULL, (size_t)ES_MAX_DECISIONS * sizeof(struct es_decision),
+		   PROT_READ | PROT_WRITE, MAP_SHARED, st->decisions_fd, 0);
+	if (mem == MAP_FAILED)
+		return -errno;
+	st->decisions = mem;
+	/* tables exist since the first load: no size needed */
+	err = live_table_open(&st->v4, st->v4.outer_fd, ES_AF_INET, 0);
+	if (!err)
+		err = live_table_open(&st->v6, st->v6.outer_fd, ES_AF_INET6, 0);
+	return err;
+}
+
+int es_state_open(struct es_state **out, const char *pin_path, unsigned int flags,
+		  const struct es_limits *lim)
+{
+	struct es_state *st;
+	char path[PATH_MAX];
+	int err, fd;
+
+	if (!pin_path || !*pin_path)
+		return -EINVAL;
+	if (strlen(pin_path) >= sizeof(st->pin_path))
+		return -ENAMETOOLONG;
+	err = pin_dir_prepare(pin_path);
+	if (err)
+		return err;
+
+	fd = pin_get(pin_path, PROG_PIN_NAME);
+	if (fd < 0 && fd != -ENOENT)
+		return fd;
+	if (fd >= 0) {
+		close(fd);
+		st = state_alloc();
+		if (!st)
+			return -ENOMEM;
+		strcpy(st->pin_path, pin_path);
+		err = open_pinned(st);
+		if (err) {
+			es_state_close(st);
+			return err;
+		}
+		*out = st;
+		return 0;
+	}
+	if (!(flags & ES_OPEN_CREATE))
+		return -ENOENT;
+
+	err = es_state_load(&st, pin_path, lim);
+	if (err)
+		return err;
+	snprintf(path, sizeof(path), "%s/%s", pin_path, PROG_PIN_NAME);
+	/* pinned last: its presence means the whole state is there */
+	err = bpf_program__pin(st->skel->progs.edgesteer, path);
+	if (err) {
+		es_state_close(st);
+		return err;
+	}
+	*out = st;
+	return 0;
+}
+
+int es_state_lock(struct es_state *st)
+{
+	if (st->lock_fd >= 0)
+		return 0;
+	if (!st->pin_path[0])
+		return 0;	/* private instance: nobody to share with */
+	st->lock_fd = open(st->pin_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (st->lock_fd < 0)
+		return -errno;
+	if (flock(st->lock_fd, LOCK_EX))
+		return -errno;
+	return 0;
 }

@@ -47,9 +47,28 @@ struct es_state {
 	struct es_decision *decisions;	/* mmapped ES_MAX_DECISIONS array */
 	struct es_live_table v4, v6;
 	int ncpus;
+	int lock_fd;				/* es_state_lock(), -1 */
 	struct decision_index *decision_index;	/* decisions.c, lazily built */
 	__u32 decision_hint;			/* next free-slot scan start */
 };
+
+#define ES_OPEN_CREATE		0x1	/* load and pin when nothing is pinned */
+
+/*
+ * Open the state pinned under pin_path: the program and every map, for a
+ * short-lived process (the CLI) or a long-lived one (the daemon). With
+ * ES_OPEN_CREATE, load and pin it first when nothing is pinned there yet
+ * (lim applies only then). The directory is created if missing and must
+ * be on a BPF filesystem; the default one gets bpffs mounted at
+ * /sys/fs/bpf when it is not. -ENOENT: nothing pinned and no
+ * ES_OPEN_CREATE. -ENOTDIR/-EMEDIUMTYPE: pin_path unusable.
+ */
+int es_state_open(struct es_state **out, const char *pin_path, unsigned int flags,
+		  const struct es_limits *lim);
+
+/* Serialise writers across processes (CLI calls, the daemon): an exclusive
+ * flock on the pin directory, held until es_state_close(). */
+int es_state_lock(struct es_state *st);
 
 /*
  * Load the XDP program and create its maps, or take over the maps already

@@ -5,6 +5,7 @@
 #include <time.h>
 #include <bpf/bpf.h>
 #include "decisions.h"
+#include "pops.h"
 #include "prefixes.h"
 
 static int family_bits(__u8 family)
@@ -561,4 +562,50 @@ out:
 	free(v);
 	free(keys);
 	return err ? err : settled;
+}
+
+/* ---- lookup ------------------------------------------------------------ */
+
+int es_prefix_lookup(struct es_state *st, __u8 family, const struct es_addr *addr,
+		     struct es_lookup *res)
+{
+	const struct es_decision *d;
+	struct es_config cfg;
+	int err;
+
+	if (family_bits(family) < 0)
+		return -EINVAL;
+	memset(res, 0, sizeof(*res));
+	err = es_config_get(st, &cfg);
+	if (err)
+		return err;
+	res->decision = es_table_lookup(&es_state_table(st, family)->t, addr, &res->len);
+	res->action = ES_LOOKUP_LOCAL;
+	if (!res->decision) {
+		res->len = -1;
+		return 0;
+	}
+	res->prefix = *addr;
+	es_addr_mask(&res->prefix, family, res->len);
+	d = es_decision_at(st, res->decision);
+	if (!d)
+		return 0;	/* served here, as the data path does */
+	steering_of(d, &res->steer);
+	res->transition = d->flags & ES_DECISION_TRANSITION;
+	if (d->action == ES_ACTION_DROP)
+		res->action = ES_LOOKUP_DROP;
+	if (d->action != ES_ACTION_POPS)
+		return 0;
+	/* the first candidate that is up, as bpf/decide.h picks for a new flow */
+	for (int i = 0; i < d->npops && i < ES_MAX_CANDIDATES; i++) {
+		struct es_pop p;
+
+		if (es_pop_get(st, d->pops[i], &p) || p.state != ES_STATE_UP)
+			continue;
+		res->pop = d->pops[i];
+		if (res->pop != cfg.self_pop)
+			res->action = p.kind == ES_POP_REDIRECT ? ES_LOOKUP_REDIRECT : ES_LOOKUP_TUNNEL;
+		break;
+	}
+	return 0;
 }

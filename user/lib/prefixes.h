@@ -41,6 +41,28 @@ int es_prefix_del(struct es_state *st, __u8 family, const struct es_addr *addr, 
 int es_prefix_get(struct es_state *st, __u8 family, const struct es_addr *addr, __u8 len,
 		  struct es_steering *steer, __u32 *decision);
 
+/* What the data path does with a new flow from an address, read from the
+ * very tables it uses. */
+enum es_lookup_action {
+	ES_LOOKUP_LOCAL,	/* served here */
+	ES_LOOKUP_REDIRECT,
+	ES_LOOKUP_TUNNEL,
+	ES_LOOKUP_DROP,
+};
+
+struct es_lookup {
+	int len;			/* matching prefix length, -1: none */
+	struct es_addr prefix;		/* the matching prefix (masked) */
+	__u32 decision;			/* 0: no prefix */
+	struct es_steering steer;	/* the decision's steering */
+	bool transition;		/* open connections may stay elsewhere */
+	__u32 pop;			/* POP a new flow takes, 0: none */
+	__u8 action;			/* enum es_lookup_action */
+};
+
+int es_prefix_lookup(struct es_state *st, __u8 family, const struct es_addr *addr,
+		     struct es_lookup *res);
+
 /* Every configured prefix (both families, unordered); caller frees *out. */
 int es_prefixes_list(struct es_state *st, struct es_prefix_spec **out, size_t *n);
 

@@ -79,6 +79,8 @@ static __always_inline int decapsulate(struct xdp_md *ctx, const struct packet *
 		inner_family = ES_AF_INET6;
 		break;
 	default:	/* GUE variant 1: the IP version says what follows */
+		if (version != ES_AF_INET && version != ES_AF_INET6)
+			return done(XDP_DROP, ES_CNT_DECAP_MALFORMED, pkt->len);
 		inner_family = version;
 		break;
 	}

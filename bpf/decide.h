@@ -114,7 +114,6 @@ static __always_inline __u16 choose_pop(const struct packet *pkt, __u32 decision
 
 	if (tcp_is_syn(pkt)) {
 		pick = id;
-		count(ES_CNT_FLOW_PIN_NEW, 0);
 	} else {
 		pick = 0;
 		if (d->flags & ES_DECISION_TRANSITION) {
@@ -130,10 +129,10 @@ static __always_inline __u16 choose_pop(const struct packet *pkt, __u32 decision
 		}
 		if (!pick)
 			pick = id;
-		count(ES_CNT_FLOW_PIN_EXISTING, 0);
 	}
 	if (!pick)
 		return 0;
+	count(tcp_is_syn(pkt) ? ES_CNT_FLOW_PIN_NEW : ES_CNT_FLOW_PIN_EXISTING, 0);
 	nf.pop = pick;
 	nf.decision = decision_id;
 	nf.last_ns = now;

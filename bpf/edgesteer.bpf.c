@@ -53,6 +53,8 @@ static __always_inline int tunnel(struct xdp_md *ctx, const struct packet *pkt,
 		return done(XDP_PASS, ES_CNT_LOCAL_NO_NEXTHOP, pkt->len);
 	if (pkt->l3_len + encap_overhead(pop) > (pop->mtu ? pop->mtu : 0xffff))
 		return done(XDP_PASS, ES_CNT_LOCAL_TOO_BIG, pkt->len);
+	if (encap_csum_unavailable(ctx, pkt, pop))
+		return done(XDP_PASS, ES_CNT_LOCAL_NO_CSUM, pkt->len);
 
 	action = encap_to_pop(ctx, pkt, pop, &nh, gue_port);
 	if (action < 0)

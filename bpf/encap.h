@@ -93,6 +93,23 @@ static __always_inline bool inner_sum_from_headers(const struct packet *pkt, __u
 	return true;
 }
 
+/*
+ * GUE over IPv6 must carry a real UDP checksum. When it cannot come from
+ * the inner headers it is summed over the bytes, which this program can
+ * only do for the linear part of a frame: a multi-buffer (jumbo) frame
+ * would leave with a wrong checksum and be dropped by the receiver, so the
+ * caller serves it here instead.
+ */
+static __always_inline bool encap_csum_unavailable(struct xdp_md *ctx, const struct packet *pkt,
+						   const struct es_pop *pop)
+{
+	__u64 unused;
+	__u32 linear = ctx->data_end - ctx->data;
+
+	return pop->encap == ES_ENCAP_GUE && pop->family == ES_AF_INET6 &&
+	       pkt->len > linear && !inner_sum_from_headers(pkt, &unused);
+}
+
 /* Sum every byte from p to data_end, two at a time; the slow path for
  * packets whose L4 checksum cannot be reused. */
 static __always_inline __u64 sum_bytes(const void *p, const void *data_end)

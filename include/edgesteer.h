@@ -301,6 +301,8 @@ enum es_counter {
 	ES_CNT_LOCAL_NO_NEXTHOP,	/* tunnel POP with no usable next hop */
 	ES_CNT_LOCAL_TOO_BIG,		/* would exceed the tunnel MTU */
 	ES_CNT_LOCAL_BAD_DECISION,	/* classifier pointed at a free slot */
+	ES_CNT_LOCAL_NO_CSUM,		/* GUE over IPv6 needs a byte sum the
+					 * program cannot take (multi-buffer) */
 	/* reasons: steered */
 	ES_CNT_TUNNEL,
 	ES_CNT_REDIRECT,

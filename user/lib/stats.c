@@ -20,6 +20,7 @@ static const char *const counter_names[ES_CNT_MAX] = {
 	[ES_CNT_LOCAL_NO_NEXTHOP] = "local_no_nexthop",
 	[ES_CNT_LOCAL_TOO_BIG] = "local_too_big",
 	[ES_CNT_LOCAL_BAD_DECISION] = "local_bad_decision",
+	[ES_CNT_LOCAL_NO_CSUM] = "local_no_csum",
 	[ES_CNT_TUNNEL] = "tunnel",
 	[ES_CNT_REDIRECT] = "redirect",
 	[ES_CNT_DROP_DECISION] = "drop_decision",

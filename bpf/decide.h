@@ -1,143 +1,33 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Stages 5 and 6: from a decision to the POP that takes this packet, and
- * keeping open TCP connections where they are.
+ * Stage 5: from a decision to the POP that takes this packet.
  *
- * New flows take the first candidate that is up. Flow state is needed only
- * when the answer for an open connection could differ from the answer for a
- * new one, which happens in exactly two cases:
- *  - a candidate ahead of the chosen one is draining: connections it
- *    already has must stay on it, new ones go on;
- *  - the prefix's decision changed (ES_DECISION_TRANSITION): connections
- *    opened before the change keep the POP the old decision gave them.
- * Only then is the flow table consulted, and only for TCP, whose SYN tells
- * a new connection from an open one: a SYN is pinned to the new choice, any
- * other segment without an entry belongs to a connection that predates the
- * drain or the change and is pinned to the old one. In the steady state no
- * per-flow state is read or written at all.
+ * New flows take the first candidate that is up; a draining candidate is
+ * passed over for them but keeps the connections it has, a down one gets
+ * nothing. When the answer for an open connection can differ from the
+ * answer for a new one, flow.h decides (stage 6).
  */
 #ifndef ES_DECIDE_H
 #define ES_DECIDE_H
 
-#include "maps.h"
+#include "candidates.h"
+#include "flow.h"
 #include "parse.h"
-#include "stats.h"
-
-#define FLOW_REFRESH_NS		(1000ull * 1000 * 1000)
-
-static __always_inline struct es_pop *pop_get(__u32 id)
-{
-	return bpf_map_lookup_elem(&pops, &id);
-}
-
-/*
- * First candidate that may take a new flow (existing == false: up only)
- * or an existing one (existing == true: up or draining). Sets
- * *skipped_drain when a draining candidate was passed over.
- */
-static __always_inline __u16 first_usable(const struct es_decision *d, bool existing,
-					  bool *skipped_drain)
-{
-	for (int i = 0; i < ES_MAX_CANDIDATES; i++) {
-		struct es_pop *p;
-		__u32 id;
-
-		if (i >= d->npops)
-			break;
-		id = d->pops[i];
-		p = pop_get(id);
-		if (!p || p->kind == ES_POP_UNUSED)
-			continue;
-		if (p->state == ES_STATE_UP)
-			return id;
-		if (p->state == ES_STATE_DRAIN) {
-			if (existing)
-				return id;
-			*skipped_drain = true;
-		}
-	}
-	return 0;
-}
-
-static __always_inline void flow_key_of(const struct packet *pkt, struct es_flow_key *k)
-{
-	k->family = pkt->family;
-	k->proto = pkt->proto;
-	k->sport = pkt->sport;
-	k->dport = pkt->dport;
-	k->pad = 0;
-	k->saddr = pkt->saddr;
-	k->daddr = pkt->daddr;
-}
-
-static __always_inline bool tcp_is_syn(const struct packet *pkt)
-{
-	/* SYN without ACK: the first segment of a new connection */
-	return (pkt->tcp_flags & 0x12) == 0x02;
-}
 
 /* Returns the POP id for this packet, ES_POP_HERE for a connection that
  * was served here before a transition, 0 when no candidate can take it. */
 static __always_inline __u16 choose_pop(const struct packet *pkt, __u32 decision_id,
 					const struct es_decision *d)
 {
-	struct es_flow_key key;
-	struct es_flow *f, nf = {};
-	bool skipped_drain = false, unused = false;
-	__u16 id, pick;
-	__u64 now;
+	bool skipped_drain = false;
+	__u16 id;
 
 	id = first_usable(d, false, &skipped_drain);
 	if (!(d->flags & ES_DECISION_TRANSITION) && !skipped_drain)
-		return id;
+		return id;	/* the steady state: no per-flow state at all */
 	if (pkt->proto != IPPROTO_TCP || pkt->frag == FRAG_LATER)
 		return id;
-
-	flow_key_of(pkt, &key);
-	now = bpf_ktime_get_ns();
-	f = bpf_map_lookup_elem(&flows, &key);
-	if (f && f->pop == ES_POP_HERE) {
-		count(ES_CNT_FLOW_HIT, 0);
-		return ES_POP_HERE;
-	}
-	if (f) {
-		struct es_pop *p = pop_get(f->pop);
-
-		if (p && p->kind != ES_POP_UNUSED && p->state != ES_STATE_DOWN) {
-			/* refresh rarely: a write per packet would bounce the line */
-			if (now - f->last_ns > FLOW_REFRESH_NS)
-				f->last_ns = now;
-			count(ES_CNT_FLOW_HIT, 0);
-			return f->pop;
-		}
-	}
-
-	if (tcp_is_syn(pkt)) {
-		pick = id;
-	} else {
-		pick = 0;
-		if (d->flags & ES_DECISION_TRANSITION) {
-			__u32 prev_id = d->prev;
-			struct es_decision *prev = bpf_map_lookup_elem(&decisions, &prev_id);
-
-			if (prev && prev->action == ES_ACTION_POPS)
-				pick = first_usable(prev, true, &unused);
-			else if (prev && prev->action == ES_ACTION_LOCAL)
-				pick = ES_POP_HERE;
-		} else {
-			pick = first_usable(d, true, &unused);
-		}
-		if (!pick)
-			pick = id;
-	}
-	if (!pick)
-		return 0;
-	count(tcp_is_syn(pkt) ? ES_CNT_FLOW_PIN_NEW : ES_CNT_FLOW_PIN_EXISTING, 0);
-	nf.pop = pick;
-	nf.decision = decision_id;
-	nf.last_ns = now;
-	bpf_map_update_elem(&flows, &key, &nf, BPF_ANY);
-	return pick;
+	return flow_stick(pkt, decision_id, d, id);
 }
 
 #endif /* ES_DECIDE_H */

@@ -9,7 +9,7 @@
  *   3. vip.h       only anycast service addresses are steered
  *   4. classify.h  source address -> decision id (longest prefix)
  *   5. decide.h    decision -> the POP that takes this packet
- *   6. decide.h    open TCP connections stay where they are
+ *   6. flow.h      open TCP connections stay where they are
  *   7. encap.h / redirect.h / XDP_PASS: act
  *   8. stats.h     every packet counted by verdict and reason
  */

@@ -97,7 +97,7 @@ $(CLI): $(CLI_OBJ) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) $(LDLIBS) -o $@
 
-$(OUT)/tests/%.o: tests/%.c $(SKEL) $(wildcard tests/*/*.h user/lib/*.h) include/edgesteer.h
+$(OUT)/tests/%.o: tests/%.c $(SKEL) $(wildcard tests/*/*.h user/lib/*.h user/cli/*.c user/cli/*.h) include/edgesteer.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/bpf -c $< -o $@

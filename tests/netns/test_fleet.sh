@@ -106,13 +106,14 @@ test_capture_decodes_cleanly() {
 	return 0
 }
 
+# a box on the backbone that is neither a POP nor a peer (made here, not
+# in the test's subshell, so that cleanup knows about it)
+es_netns NS_X rogue || { echo "FAIL netns"; exit 1; }
+topo_veth "$NS_X" x-bb "$NS_BB" bb-x
+ip -n "$NS_BB" link set bb-x master br0
+ip -n "$NS_X" addr add 198.51.100.9/26 dev x-bb
+
 test_tunnel_from_stranger_denied() {
-	# a box on the backbone that is neither a POP nor a peer
-	local NS_X
-	es_netns NS_X rogue || fail "netns"
-	topo_veth "$NS_X" x-bb "$NS_BB" bb-x
-	ip -n "$NS_BB" link set bb-x master br0
-	ip -n "$NS_X" addr add 198.51.100.9/26 dev x-bb
 	local before after
 	before=$(counter b decap_denied)
 	ip netns exec "$NS_X" python3 - <<'PY' || fail "send"

@@ -133,6 +133,12 @@ test: deps
 
 .PHONY: demo
 demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tools/demo.sh $(OUT)
+
+# The same decisions without any network: packets through BPF_PROG_TEST_RUN.
+.PHONY: demo-offline
+demo-offline: deps
 	$(Q)$(MAKE) --no-print-directory all $(OUT)/tools/demo/demo_steering
 	$(Q)$(OUT)/tools/demo/demo_steering
 

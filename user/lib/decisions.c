@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <bpf/bpf.h>
 #include "decisions.h"
 
 static __u64 now_ns(void)
@@ -128,6 +129,15 @@ int es_decision_get(struct es_state *st, const struct es_decision *want, __u32 *
 	if (!id)
 		return -ENOSPC;
 	d = &st->decisions[id];
+	/* a reused id starts counting from zero, not from its last owner */
+	{
+		__u64 *zero = calloc(st->ncpus, sizeof(*zero));
+
+		if (zero) {
+			bpf_map_update_elem(st->decision_stats_fd, &id, zero, BPF_ANY);
+			free(zero);
+		}
+	}
 	/* Nothing reaches this slot now; publish content before any table
 	 * entry can point at it (the entry store is a release store). */
 	d->npops = want->npops;

@@ -75,6 +75,13 @@ int cli_dispatch(struct cli_ctx *ctx, const struct cli_cmd *cmds, int argc, char
 /* Record the error of the running command (the first one counts); -1. */
 int cli_err(struct cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * A parser's message about the argument of keyword what, which names the
+ * text first in quotes: "invalid address '1.2.3': not an IPv4 or IPv6
+ * address" becomes "invalid address '1.2.3' for tunnel: not ...". -1.
+ */
+int cli_err_for(struct cli_ctx *ctx, const char *msg, const char *what);
+
 /* "Warning: msg" on stderr right away (not in dry_run: pass 2 warns). */
 void cli_warn(struct cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -241,3 +241,16 @@ struct es_state *cli_state(struct cli_ctx *ctx, bool create)
 	}
 	return ctx->st;
 }
+
+int cli_err_for(struct cli_ctx *ctx, const char *msg, const char *what)
+{
+	const char *open = strchr(msg, '\''), *p;
+
+	for (p = open ? open + 1 : NULL; p && *p; p++) {
+		if (*p == '\\' && p[1])
+			p++;
+		else if (*p == '\'')
+			return cli_err(ctx, "%.*s for %s%s", (int)(p + 1 - msg), msg, what, p + 1);
+	}
+	return cli_err(ctx, "%s (%s)", msg, what);
+}

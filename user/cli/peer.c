@@ -23,19 +23,6 @@ const char *const peer_usage[] = {
 	NULL,
 };
 
-/* "invalid address '1.2.3': ..." -> "invalid address '1.2.3' for peer: ..." */
-static int err_for(struct cli_ctx *ctx, const char *msg, const char *what)
-{
-	const char *open = strchr(msg, '\''), *p;
-
-	for (p = open ? open + 1 : NULL; p && *p; p++) {
-		if (*p == '\\' && p[1])
-			p++;
-		else if (*p == '\'')
-			return cli_err(ctx, "%.*s for %s%s", (int)(p + 1 - msg), msg, what, p + 1);
-	}
-	return cli_err(ctx, "%s (%s)", msg, what);
-}
 
 struct peer_arg {
 	__u8 family;
@@ -53,7 +40,7 @@ static int peer_parse(struct cli_ctx *ctx, int argc, char **argv, struct peer_ar
 	if (!word || !END_ARGS())
 		return -1;
 	if (es_parse_addr(word, &a->family, &a->addr, msg, sizeof(msg)))
-		return err_for(ctx, msg, "peer");
+		return cli_err_for(ctx, msg, "peer");
 	if (!memcmp(&a->addr, &zero, sizeof(zero)))
 		return cli_err(ctx, "invalid address '%s' for peer: unspecified address",
 			       es_quote(word, strlen(word), q, sizeof(q)));

@@ -74,23 +74,6 @@ static const char *quote(const char *s, char *buf, size_t len)
 	return es_quote(s, strlen(s), buf, len);
 }
 
-/*
- * A parser's message about the argument of keyword what, which names the
- * text first in quotes: "invalid address '1.2.3': not an IPv4 or IPv6
- * address" becomes "invalid address '1.2.3' for tunnel: not ...".
- */
-static int err_for(struct cli_ctx *ctx, const char *msg, const char *what)
-{
-	const char *open = strchr(msg, '\''), *p;
-
-	for (p = open ? open + 1 : NULL; p && *p; p++) {
-		if (*p == '\\' && p[1])
-			p++;
-		else if (*p == '\'')
-			return cli_err(ctx, "%.*s for %s%s", (int)(p + 1 - msg), msg, what, p + 1);
-	}
-	return cli_err(ctx, "%s (%s)", msg, what);
-}
 
 static int parse_num(struct cli_ctx *ctx, const char *s, __u32 min, __u32 max, const char *what,
 		     __u32 *out)
@@ -101,7 +84,7 @@ static int parse_num(struct cli_ctx *ctx, const char *s, __u32 min, __u32 max, c
 	if (err == -ERANGE)
 		return cli_err(ctx, "%s %s out of range %u..%u", what, quote(s, q, sizeof(q)),
 			       min, max);
-	return err ? err_for(ctx, msg, what) : 0;
+	return err ? cli_err_for(ctx, msg, what) : 0;
 }
 
 /* An address that can be put in a packet header: not the unspecified one. */
@@ -112,7 +95,7 @@ static int parse_addr(struct cli_ctx *ctx, const char *s, const char *what, __u8
 	char msg[CLI_MSG_MAX], q[ES_QUOTE_BUFLEN];
 
 	if (es_parse_addr(s, family, addr, msg, sizeof(msg)))
-		return err_for(ctx, msg, what);
+		return cli_err_for(ctx, msg, what);
 	if (!memcmp(addr, &zero, sizeof(zero)))
 		return cli_err(ctx, "invalid address '%s' for %s: unspecified address",
 			       quote(s, q, sizeof(q)), what);
@@ -381,7 +364,7 @@ static int add_redirect(struct cli_ctx *ctx, struct es_pop *p, const bool *seen,
 	if (interface_mac(ctx, dev, p->smac))
 		return -1;
 	if (seen[K_DMAC] && es_parse_mac(val[K_DMAC], p->dmac, msg, sizeof(msg)))
-		return err_for(ctx, msg, "dmac");
+		return cli_err_for(ctx, msg, "dmac");
 	return 0;
 }
 

@@ -39,19 +39,6 @@ static const char *quote(const char *s, char *buf, size_t len)
 	return es_quote(s, strlen(s), buf, len);
 }
 
-/* "invalid address '1.2.3': ..." -> "invalid address '1.2.3' for vip: ..." */
-static int err_for(struct cli_ctx *ctx, const char *msg, const char *what)
-{
-	const char *open = strchr(msg, '\''), *p;
-
-	for (p = open ? open + 1 : NULL; p && *p; p++) {
-		if (*p == '\\' && p[1])
-			p++;
-		else if (*p == '\'')
-			return cli_err(ctx, "%.*s for %s%s", (int)(p + 1 - msg), msg, what, p + 1);
-	}
-	return cli_err(ctx, "%s (%s)", msg, what);
-}
 
 static const char *proto_name(__u8 proto)
 {
@@ -82,7 +69,7 @@ static int vip_parse(struct cli_ctx *ctx, int argc, char **argv, struct vip_arg 
 	if (!addr)
 		return -1;
 	if (es_parse_addr(addr, &a->family, &a->addr, msg, sizeof(msg)))
-		return err_for(ctx, msg, "vip");
+		return cli_err_for(ctx, msg, "vip");
 	if (!memcmp(&a->addr, &zero, sizeof(zero)))
 		return cli_err(ctx, "invalid address '%s' for vip: unspecified address",
 			       quote(addr, q, sizeof(q)));
@@ -111,7 +98,7 @@ static int vip_parse(struct cli_ctx *ctx, int argc, char **argv, struct vip_arg 
 		if (k == -ERANGE)
 			return cli_err(ctx, "port %s out of range 1..65535", quote(val[1], q, sizeof(q)));
 		if (k)
-			return err_for(ctx, msg, "port");
+			return cli_err_for(ctx, msg, "port");
 		a->port = (__u16)port;
 	}
 

@@ -271,34 +271,6 @@ int es_peer_del(struct es_state *st, __u8 family, const struct es_addr *addr)
 int es_peer_list(struct es_state *st, struct es_peer_key **keys_out, struct es_peer **vals_out,
 		 size_t *n_out)
 {
-	struct es_peer_key key, next, *keys = NULL;
-	struct es_peer *vals = NULL;
-	size_t n = 0, cap = 0;
-	void *prev = NULL;
-
-	while (bpf_map_get_next_key(st->peers_fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (n == cap) {
-			size_t ncap = cap ? 2 * cap : 64;
-			void *nk = realloc(keys, ncap * sizeof(*keys));
-			void *nv = nk ? realloc(vals, ncap * sizeof(*vals)) : NULL;
-
-			if (!nk || !nv) {
-				free(nk ? nk : keys);
-				free(vals);
-				return -ENOMEM;
-			}
-			keys = nk;
-			vals = nv;
-			cap = ncap;
-		}
-		if (bpf_map_lookup_elem(st->peers_fd, &key, &vals[n]))
-			continue;
-		keys[n++] = key;
-	}
-	*keys_out = keys;
-	*vals_out = vals;
-	*n_out = n;
-	return 0;
+	return es_map_dump(st->peers_fd, sizeof(**keys_out), sizeof(**vals_out), (void **)keys_out,
+			   (void **)vals_out, n_out);
 }

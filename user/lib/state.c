@@ -477,3 +477,43 @@ int es_state_lock(struct es_state *st)
 		return -errno;
 	return 0;
 }
+
+int es_map_dump(int fd, size_t key_size, size_t value_size, void **keys_out, void **vals_out,
+		size_t *n_out)
+{
+	char *keys = NULL, *vals = NULL, *cur = malloc(2 * key_size), *next;
+	size_t n = 0, cap = 0;
+	void *prev = NULL;
+
+	if (!cur)
+		return -ENOMEM;
+	next = cur + key_size;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(cur, next, key_size);
+		prev = cur;
+		if (n == cap) {
+			size_t ncap = cap ? 2 * cap : 64;
+			char *nk = realloc(keys, ncap * key_size);
+			char *nv = nk ? realloc(vals, ncap * value_size) : NULL;
+
+			if (!nk || !nv) {
+				free(nk ? nk : keys);
+				free(vals);
+				free(cur);
+				return -ENOMEM;
+			}
+			keys = nk;
+			vals = nv;
+			cap = ncap;
+		}
+		if (bpf_map_lookup_elem(fd, cur, vals + n * value_size))
+			continue;	/* deleted meanwhile */
+		memcpy(keys + n * key_size, cur, key_size);
+		n++;
+	}
+	free(cur);
+	*keys_out = keys;
+	*vals_out = vals;
+	*n_out = n;
+	return 0;
+}

@@ -79,6 +79,11 @@ int es_state_lock(struct es_state *st);
 int es_state_load(struct es_state **out, const char *pin_path, const struct es_limits *lim);
 void es_state_close(struct es_state *st);
 
+/* Every key and value of a hash map, in the kernel's order. *keys and
+ * *vals are malloc'd arrays of key_size / value_size elements. */
+int es_map_dump(int fd, size_t key_size, size_t value_size, void **keys, void **vals,
+		size_t *n);
+
 /* The table of a family. */
 struct es_live_table *es_state_table(struct es_state *st, __u8 family);
 

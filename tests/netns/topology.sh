@@ -19,6 +19,7 @@
 #   192.0.2.10 (192.0.2.0/26)   192.0.2.70 (192.0.2.64/26)   198.18.0.10 (198.18.0.0/24)
 #   2001:db8:1::10 (/48)        2001:db8:2::10 (/48)
 
+TOPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOPO_VIP4=203.0.113.10
 TOPO_VIP6=2001:db8:ffff::10
 TOPO_CLIENTS4=(192.0.2.10 192.0.2.70 198.18.0.10)
@@ -194,10 +195,8 @@ topo_servers() {
 		ip netns exec "${NS_POP[$p]}" socat -T30 TCP6-LISTEN:9090,ipv6only=0,fork,reuseaddr \
 			SYSTEM:"sha256sum | head -c 64; echo; echo $name" >/dev/null 2>&1 &
 		# UDP answers from the address it was asked on: bind the VIPs
-		ip netns exec "${NS_POP[$p]}" socat -T10 UDP4-RECVFROM:5353,bind=$TOPO_VIP4,fork,reuseaddr \
-			SYSTEM:"echo $name" >/dev/null 2>&1 &
-		ip netns exec "${NS_POP[$p]}" socat -T10 "UDP6-RECVFROM:5353,bind=[$TOPO_VIP6],fork,reuseaddr" \
-			SYSTEM:"echo $name" >/dev/null 2>&1 &
+		ip netns exec "${NS_POP[$p]}" python3 "$TOPO_DIR/udp_name.py" serve $TOPO_VIP4 5353 $name >/dev/null 2>&1 &
+		ip netns exec "${NS_POP[$p]}" python3 "$TOPO_DIR/udp_name.py" serve $TOPO_VIP6 5353 $name >/dev/null 2>&1 &
 	done
 	sleep 0.5
 }
@@ -209,7 +208,7 @@ topo_ask() {
 	if [ "$proto" = tcp ]; then
 		ip netns exec "$NS_CL" socat -T3 - "TCP$fam:$vip:8080,bind=$(topo_bind "$src"),connect-timeout=3" </dev/null 2>/dev/null
 	else
-		echo q | ip netns exec "$NS_CL" socat -T2 - "UDP$fam:$vip:5353,bind=$(topo_bind "$src")" 2>/dev/null
+		ip netns exec "$NS_CL" python3 "$TOPO_DIR/udp_name.py" ask "$src" "${vip//[][]/}" 5353 2>/dev/null
 	fi
 }
 

@@ -59,9 +59,12 @@ TEST_SUPPORT_OBJ := $(patsubst tests/%.c,$(OUT)/tests/%.o,$(TEST_SUPPORT_SRC))
 TEST_SRC := $(wildcard tests/unit/test_*.c tests/bpf/test_*.c)
 TEST_BIN := $(patsubst tests/%.c,$(OUT)/tests/%,$(TEST_SRC))
 
-# Benchmark programs: one binary per tools/bench/*.c (not *.bpf.c).
+# Benchmark programs: one binary per tools/bench/*.c (not *.bpf.c), the
+# code they share in tools/bench/lib.
 BENCH_SRC := $(filter-out %.bpf.c,$(wildcard tools/bench/*.c tools/demo/*.c))
 BENCH_BIN := $(patsubst tools/%.c,$(OUT)/tools/%,$(BENCH_SRC))
+BENCH_LIB_SRC := $(wildcard tools/bench/lib/*.c)
+BENCH_LIB_OBJ := $(patsubst tools/%.c,$(OUT)/tools/%.o,$(BENCH_LIB_SRC))
 
 # Extra BPF objects used only by tests and the benchmark (minimal programs).
 TEST_BPF_SRC := $(wildcard tests/bpf/*.bpf.c tools/bench/*.bpf.c)
@@ -111,10 +114,16 @@ $(OUT)/%.bpf.o: %.bpf.c $(BPF_HDR)
 	$(Q)mkdir -p $(dir $@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -Ibpf -c $< -o $@
 
-$(OUT)/tools/%: tools/%.c $(TEST_SUPPORT_OBJ) $(LIB) $(SKEL)
+$(OUT)/tools/bench/lib/%.o: tools/bench/lib/%.c $(wildcard tools/bench/lib/*.h user/lib/*.h) include/edgesteer.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(OUT)/tools/%: tools/%.c $(TEST_SUPPORT_OBJ) $(BENCH_LIB_OBJ) $(LIB) $(SKEL) $(wildcard tools/bench/lib/*.h)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(dir $@)
-	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/bpf $< $(TEST_SUPPORT_OBJ) $(LIB) $(LDLIBS) -lm -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/lib -Itests/bpf -Itools/bench/lib $< $(TEST_SUPPORT_OBJ) \
+		$(BENCH_LIB_OBJ) $(LIB) $(LDLIBS) -lm -lpthread -o $@
 
 .PHONY: tests
 tests: all $(TEST_BIN) $(TEST_BPF_OBJ) $(BENCH_BIN)

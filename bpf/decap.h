@@ -9,8 +9,7 @@
 #ifndef ES_DECAP_H
 #define ES_DECAP_H
 
-#include "maps.h"
-#include "parse.h"
+#include "addr_table.h"
 #include "stats.h"
 
 static __always_inline bool addr_eq(__u8 family, const struct es_addr *a, const struct es_addr *b)
@@ -34,9 +33,7 @@ static __always_inline bool is_tunnel_to_us(const struct packet *pkt, const stru
 
 static __always_inline bool peer_allowed(const struct packet *pkt)
 {
-	struct es_peer_key k = { .family = pkt->family, .addr = pkt->saddr };
-
-	return bpf_map_lookup_elem(&peers, &k) != NULL;
+	return addr_table_find(&peer_table, pkt->family, &pkt->saddr) != NULL;
 }
 
 /* Link header of up to two VLAN tags, kept across the decapsulation. */

@@ -64,14 +64,14 @@ static __always_inline void eth_write(struct ethhdr *eth, const __u8 *dmac, cons
 	eth->h_proto = family == ES_AF_INET ? bpf_htons(ETH_P_IP) : bpf_htons(ETH_P_IPV6);
 }
 
-/* Send the rewritten frame: back out the interface it came in on, or
- * through the egress devmap, or (unregistered interface) bpf_redirect. */
+/* Send the rewritten frame: back out the interface it came in on, or to
+ * another one. bpf_redirect() to an ifindex is bulked by the kernel like a
+ * devmap redirect, and going through the egress devmap first would cost a
+ * hash lookup per packet for nothing. */
 static __always_inline int transmit(struct xdp_md *ctx, __u32 ifindex)
 {
 	if (ifindex == ctx->ingress_ifindex)
 		return XDP_TX;
-	if (bpf_map_lookup_elem(&egress, &ifindex))
-		return bpf_redirect_map(&egress, ifindex, 0);
 	return bpf_redirect(ifindex, 0);
 }
 

@@ -81,7 +81,8 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } prefixes SEC(".maps");
 
-/* Anycast service addresses that are steered, with proto/port rules. */
+/* Anycast service addresses that are steered, with proto/port rules: the
+ * configuration vip_table is built from. Never read by the data path. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
@@ -90,7 +91,8 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vips SEC(".maps");
 
-/* Sources allowed to send us tunnel traffic: POP endpoints and peers. */
+/* Sources allowed to send us tunnel traffic (POP endpoints and explicit
+ * peers): the configuration peer_table is built from. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
@@ -98,6 +100,40 @@ struct {
 	__type(value, struct es_peer);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } peers SEC(".maps");
+
+/* Address tables (include/edgesteer.h): one per kind, rebuilt whole by
+ * userspace on every change and swapped in through slot 0. */
+struct vip_slots {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, ES_ADDR_SLOTS);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct es_vip_slot));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct vip_slots);
+} vip_table SEC(".maps");
+
+struct peer_slots {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, ES_ADDR_SLOTS);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(struct es_peer_slot));
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct peer_slots);
+} peer_table SEC(".maps");
 
 /* TCP flows pinned to a POP while their prefix is in transition or their
  * POP drains. LRU: idle flows age out under pressure. Size: loader. */
@@ -109,8 +145,8 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } flows SEC(".maps");
 
-/* Local interfaces redirect POPs (and tunnel next hops) transmit on,
- * keyed by ifindex. */
+/* Local interfaces redirect POPs transmit on, keyed by ifindex: a redirect
+ * POP's interface must be registered (tunnels use bpf_redirect). */
 struct {
 	__uint(type, BPF_MAP_TYPE_DEVMAP_HASH);
 	__uint(max_entries, 64);

@@ -1,22 +1,22 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Stage 3: is the destination an anycast service we steer? One hash lookup
- * by address; rules, if any, narrow it to protocols and ports. Everything
- * else (BGP sessions, SSH, monitoring) passes untouched.
+ * Stage 3: is the destination an anycast service we steer? One probe of
+ * the VIP address table, usually; rules, if any, narrow it to protocols and
+ * ports. Everything else (BGP sessions, SSH, monitoring) passes untouched.
  */
 #ifndef ES_VIP_H
 #define ES_VIP_H
 
-#include "maps.h"
-#include "parse.h"
+#include "addr_table.h"
 
 static __always_inline bool vip_match(const struct packet *pkt)
 {
-	struct es_vip_key k = { .family = pkt->family, .addr = pkt->daddr };
-	struct es_vip *vip = bpf_map_lookup_elem(&vips, &k);
+	struct es_vip_slot *slot = addr_table_find(&vip_table, pkt->family, &pkt->daddr);
+	const struct es_vip *vip;
 
-	if (!vip)
+	if (!slot)
 		return false;
+	vip = &slot->vip;
 	if (!vip->nrules)
 		return true;
 	for (int i = 0; i < ES_MAX_VIP_RULES; i++) {

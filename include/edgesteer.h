@@ -238,6 +238,47 @@ struct es_peer {
 
 /*
  * ---------------------------------------------------------------------------
+ * Address tables: what the data path reads to match VIPs and tunnel peers.
+ * The vips and peers hash maps above are the configuration; from them
+ * userspace builds an open-addressing hash table in a BPF array (linear
+ * probing from es_addr_hash(), an empty slot ends the search) and swaps it
+ * in whole through slot 0 of an array-of-maps, as it does the classifier
+ * tables. The verifier inlines array reads; a hash map lookup is a call
+ * whose code is cold for a new flow, and costs more than all the rest of
+ * the match.
+ * ---------------------------------------------------------------------------
+ */
+#define ES_ADDR_SLOTS		16384	/* power of two, 4x the entries a config map holds */
+#define ES_ADDR_PROBES		32	/* the builder refuses a table that needs more */
+
+struct es_vip_slot {
+	struct es_vip_key key;		/* family ES_AF_NONE: empty */
+	struct es_vip vip;
+};
+
+struct es_peer_slot {
+	struct es_peer_key key;		/* family ES_AF_NONE: empty */
+	struct es_peer peer;
+};
+
+/* The first slot to probe for an address (both sides must agree). The
+ * words are taken as they sit in memory: the same bytes hash the same on
+ * either side of the ABI. */
+static inline __u32 es_addr_hash(__u8 family, const struct es_addr *a)
+{
+	__u32 h = family * 0x9e3779b1u;
+
+	for (int i = 0; i < 4; i++) {
+		h ^= a->v6w[i];
+		h *= 0x85ebca6bu;
+		h ^= h >> 13;
+	}
+	h *= 0xc2b2ae35u;
+	return h ^ (h >> 16);
+}
+
+/*
+ * ---------------------------------------------------------------------------
  * Flow table: only written for TCP flows of a prefix in transition or whose
  * preferred POP is draining; see docs/architecture.md.
  * ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "addr_table.h"
 #include "classifier.h"
 #include "fixture.h"
 
@@ -57,7 +58,9 @@ static int peer_set(struct es_state *st, __u8 family, const struct es_addr *a, _
 
 	bpf_map_lookup_elem(st->peers_fd, &k, &p);
 	p.flags |= flag;
-	return bpf_map_update_elem(st->peers_fd, &k, &p, BPF_ANY) ? -errno : 0;
+	if (bpf_map_update_elem(st->peers_fd, &k, &p, BPF_ANY))
+		return -errno;
+	return es_addr_table_publish(st, ES_TABLE_PEERS);
 }
 
 int fx_pop_tunnel(struct es_state *st, __u16 id, const char *name, const char *endpoint,
@@ -120,7 +123,9 @@ int fx_vip(struct es_state *st, const char *addr, __u8 proto, __u16 port)
 		v.rules[v.nrules].port = htons(port);
 		v.nrules++;
 	}
-	return bpf_map_update_elem(st->vips_fd, &k, &v, BPF_ANY) ? -errno : 0;
+	if (bpf_map_update_elem(st->vips_fd, &k, &v, BPF_ANY))
+		return -errno;
+	return es_addr_table_publish(st, ES_TABLE_VIPS);
 }
 
 int fx_peer(struct es_state *st, const char *addr)

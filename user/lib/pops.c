@@ -4,6 +4,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "decisions.h"
+#include "addr_table.h"
 #include "pops.h"
 
 int es_pop_get(struct es_state *st, __u32 id, struct es_pop *pop)
@@ -42,16 +43,30 @@ static int peer_flag(struct es_state *st, __u8 family, const struct es_addr *add
 		     bool set)
 {
 	struct es_peer_key k = { .family = family, .addr = *addr };
-	struct es_peer v = { 0 };
+	struct es_peer v = { 0 }, old;
+	bool existed;
+	int err;
 
-	bpf_map_lookup_elem(st->peers_fd, &k, &v);
+	existed = bpf_map_lookup_elem(st->peers_fd, &k, &v) == 0;
+	old = v;
 	if (set)
 		v.flags |= flag;
 	else
 		v.flags &= ~flag;
+	if (v.flags == old.flags)
+		return 0;
 	if (!v.flags)
-		return bpf_map_delete_elem(st->peers_fd, &k) && errno != ENOENT ? -errno : 0;
-	return bpf_map_update_elem(st->peers_fd, &k, &v, BPF_ANY) ? -errno : 0;
+		err = bpf_map_delete_elem(st->peers_fd, &k) && errno != ENOENT ? -errno : 0;
+	else
+		err = bpf_map_update_elem(st->peers_fd, &k, &v, BPF_ANY) ? -errno : 0;
+	if (!err) {
+		err = es_addr_table_publish(st, ES_TABLE_PEERS);
+		if (err && existed)
+			bpf_map_update_elem(st->peers_fd, &k, &old, BPF_ANY);
+		else if (err)
+			bpf_map_delete_elem(st->peers_fd, &k);
+	}
+	return err;
 }
 
 /* Another tunnel POP with the same endpoint (so the peer flag stays). */

@@ -20,6 +20,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "state.h"
+#include "addr_table.h"
 #include "edgesteer.skel.h"
 
 static size_t table_bytes(__u32 nodes)
@@ -155,6 +156,18 @@ static int inner_template(struct bpf_map *outer, __u32 nodes)
 	return err;
 }
 
+static int addr_template(struct bpf_map *outer, enum es_addr_table_kind kind)
+{
+	int fd = es_addr_table_template(kind), err;
+
+	if (fd < 0)
+		return fd;
+	err = bpf_map__set_inner_map_fd(outer, fd);
+	if (err)
+		close(fd);
+	return err;
+}
+
 static int set_default_config(struct es_state *st)
 {
 	struct es_config cfg;
@@ -185,6 +198,8 @@ static int map_fds(struct es_state *st)
 	st->stats_fd = bpf_map__fd(s->maps.stats);
 	st->pop_stats_fd = bpf_map__fd(s->maps.pop_stats);
 	st->decision_stats_fd = bpf_map__fd(s->maps.decision_stats);
+	st->vip_table_fd = bpf_map__fd(s->maps.vip_table);
+	st->peer_table_fd = bpf_map__fd(s->maps.peer_table);
 	st->prog_fd = bpf_program__fd(s->progs.edgesteer);
 	return 0;
 }
@@ -199,6 +214,7 @@ static struct es_state *state_alloc(void)
 	st->prog_fd = st->config_fd = st->pops_fd = st->decisions_fd = st->prefixes_fd = -1;
 	st->vips_fd = st->peers_fd = st->flows_fd = st->egress_fd = st->stats_fd = -1;
 	st->pop_stats_fd = st->decision_stats_fd = st->lock_fd = -1;
+	st->vip_table_fd = st->peer_table_fd = -1;
 	st->ncpus = libbpf_num_possible_cpus();
 	return st;
 }
@@ -248,6 +264,10 @@ int es_state_load(struct es_state **out, const char *pin_path, const struct es_l
 	err = inner_template(st->skel->maps.classify_v4, ES_FIRST_GROUP + l.v4_groups);
 	if (!err)
 		err = inner_template(st->skel->maps.classify_v6, ES_FIRST_GROUP + l.v6_groups);
+	if (!err)
+		err = addr_template(st->skel->maps.vip_table, ES_TABLE_VIPS);
+	if (!err)
+		err = addr_template(st->skel->maps.peer_table, ES_TABLE_PEERS);
 	if (err)
 		goto fail;
 	bpf_map__set_max_entries(st->skel->maps.flows, l.flows);
@@ -277,6 +297,12 @@ int es_state_load(struct es_state **out, const char *pin_path, const struct es_l
 	err = set_default_config(st);
 	if (err)
 		goto fail;
+	/* from the configuration maps, which may predate this program build */
+	err = es_addr_table_publish(st, ES_TABLE_VIPS);
+	if (!err)
+		err = es_addr_table_publish(st, ES_TABLE_PEERS);
+	if (err)
+		goto fail;
 	*out = st;
 	return 0;
 fail:
@@ -299,7 +325,8 @@ void es_state_close(struct es_state *st)
 		int *fds[] = { &st->prog_fd, &st->config_fd, &st->pops_fd, &st->decisions_fd,
 			       &st->prefixes_fd, &st->vips_fd, &st->peers_fd, &st->flows_fd,
 			       &st->egress_fd, &st->stats_fd, &st->pop_stats_fd,
-			       &st->decision_stats_fd, &st->v4.outer_fd, &st->v6.outer_fd };
+			       &st->decision_stats_fd, &st->v4.outer_fd, &st->v6.outer_fd,
+			       &st->vip_table_fd, &st->peer_table_fd };
 
 		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (*fds[i] >= 0)
@@ -391,6 +418,8 @@ static int open_pinned(struct es_state *st)
 		{ &st->decision_stats_fd, "decision_stats" },
 		{ &st->v4.outer_fd, "classify_v4" },
 		{ &st->v6.outer_fd, "classify_v6" },
+		{ &st->vip_table_fd, "vip_table" },
+		{ &st->peer_table_fd, "peer_table" },
 	};
 	void *mem;
 	int err;

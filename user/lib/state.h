@@ -44,6 +44,7 @@ struct es_state {
 	int prog_fd;
 	int config_fd, pops_fd, decisions_fd, prefixes_fd, vips_fd, peers_fd;
 	int flows_fd, egress_fd, stats_fd, pop_stats_fd, decision_stats_fd;
+	int vip_table_fd, peer_table_fd;	/* address tables, slot 0 */
 	struct es_decision *decisions;	/* mmapped ES_MAX_DECISIONS array */
 	struct es_live_table v4, v6;
 	int ncpus;

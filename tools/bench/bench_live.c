@@ -877,7 +877,7 @@ int main(int argc, char **argv)
 	const char *only = getenv("ES_LIVE_ONLY");	/* paths whose name has this */
 
 	bench_parse_args(argc, argv, &o, "bench_live [--quick]");
-	pl = o.quick ? (struct plan){ .rounds = 3, .round_s = 0.08, .calibrate = 50000 } :
+	pl = o.quick ? (struct plan){ .rounds = 5, .round_s = 0.05, .calibrate = 50000 } :
 		       (struct plan){ .rounds = 8, .round_s = 0.25, .calibrate = 100000 };
 	lv.build = getenv("ES_BUILD") && *getenv("ES_BUILD") ? getenv("ES_BUILD") : "build";
 	if (geteuid())

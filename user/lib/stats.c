@@ -138,17 +138,36 @@ int es_flows_walk(struct es_state *st,
 
 long es_flows_flush(struct es_state *st)
 {
-	struct es_flow_key key, next;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	const __u32 chunk = 8192;
+	struct es_flow_key *keys = malloc(chunk * sizeof(*keys));
+	struct es_flow *vals = malloc(chunk * sizeof(*vals));
+	__u64 token = 0;
+	bool first = true, more = true;
 	long n = 0;
 
-	/* always restart from the first key: deleting the current key would
-	 * make get_next_key start over anyway */
-	while (bpf_map_get_next_key(st->flows_fd, NULL, &next) == 0) {
-		key = next;
-		if (bpf_map_delete_elem(st->flows_fd, &key) == 0)
-			n++;
-		else if (errno != ENOENT)
-			return -errno;
+	if (!keys || !vals) {
+		free(keys);
+		free(vals);
+		return -ENOMEM;
 	}
+	/* bucket by bucket: restarting a key walk from the first bucket after
+	 * every delete is quadratic in the size of the table */
+	while (more) {
+		__u32 count = chunk;
+
+		if (bpf_map_lookup_and_delete_batch(st->flows_fd, first ? NULL : &token, &token,
+						    keys, vals, &count, &opts)) {
+			if (errno != ENOENT) {
+				n = -errno;
+				break;
+			}
+			more = false;
+		}
+		first = false;
+		n += count;
+	}
+	free(keys);
+	free(vals);
 	return n;
 }

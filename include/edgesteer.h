@@ -309,11 +309,21 @@ struct es_config {
 	__u16 self_pop;		/* POP id of this box, 0: none */
 	__be16 gue_port;	/* UDP port of GUE, network order */
 	__u8 self_family;	/* family of self_addr, 0: decap off */
-	__u8 pad[3];
+	__u8 flags;		/* ES_CONFIG_* */
+	__u8 pad[2];
 	struct es_addr self_addr;	/* our tunnel address (decap target) */
+	__u32 icmp_rate;	/* ICMP errors the edge may send, per second
+				 * and per CPU (token bucket refill) */
+	__u32 icmp_burst;	/* bucket depth */
 };
 
 #define ES_GUE_PORT_DEFAULT	6080
+#define ES_ICMP_RATE_DEFAULT	1000
+#define ES_ICMP_BURST_DEFAULT	50
+
+/* es_config.flags */
+#define ES_CONFIG_NO_MSS_CLAMP	0x1	/* do not lower the MSS of SYN-ACKs for
+					 * connections that came through a tunnel */
 
 /*
  * ---------------------------------------------------------------------------
@@ -359,6 +369,9 @@ enum es_counter {
 	ES_CNT_MALFORMED_IPV6_EXT,	/* truncated or too many ext headers */
 	ES_CNT_MALFORMED_L4,		/* truncated TCP/UDP/ICMP header */
 	ES_CNT_ADJUST_FAILED,		/* bpf_xdp_adjust_head refused */
+	/* reasons: too big for the tunnel (IPv4 with DF, IPv6) */
+	ES_CNT_ICMP_TOO_BIG,		/* answered with frag-needed / packet too big */
+	ES_CNT_ICMP_RATE_LIMITED,	/* answer suppressed by the rate limit: dropped */
 	ES_CNT_REASONS_END,
 
 	/* events: not exclusive, counted on top of the verdict and reason */
@@ -366,6 +379,10 @@ enum es_counter {
 	ES_CNT_FLOW_PIN_NEW,		/* new TCP flow remembered */
 	ES_CNT_FLOW_PIN_EXISTING,	/* open TCP flow remembered on its old POP */
 	ES_CNT_FIB_LOOKUP,		/* next hop found by bpf_fib_lookup */
+	ES_CNT_ICMP_QUOTED,		/* ICMP error steered by the packet it quotes */
+	ES_CNT_FRAGMENT,		/* IP fragment (first or later) steered */
+	ES_CNT_MSS_RECORDED,		/* tunnelled SYN remembered for the MSS clamp */
+	ES_CNT_MSS_CLAMPED,		/* SYN-ACK MSS lowered to fit the tunnel */
 	ES_CNT_MAX,
 };
 

@@ -43,7 +43,9 @@ __u8 fx_addr(const char *s, struct es_addr *a)
 
 int fx_config(struct es_state *st, __u16 self_pop, const char *self_addr, __u16 gue_port)
 {
-	struct es_config cfg = { .self_pop = self_pop, .gue_port = htons(gue_port) };
+	struct es_config cfg = { .self_pop = self_pop, .gue_port = htons(gue_port),
+				 .icmp_rate = ES_ICMP_RATE_DEFAULT,
+				 .icmp_burst = ES_ICMP_BURST_DEFAULT };
 	__u32 zero = 0;
 
 	if (self_addr)

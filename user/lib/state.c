@@ -178,6 +178,8 @@ static int set_default_config(struct es_state *st)
 	if (cfg.gue_port)
 		return 0;	/* taken over from a running instance */
 	cfg.gue_port = htons(ES_GUE_PORT_DEFAULT);
+	cfg.icmp_rate = ES_ICMP_RATE_DEFAULT;
+	cfg.icmp_burst = ES_ICMP_BURST_DEFAULT;
 	if (bpf_map_update_elem(st->config_fd, &zero, &cfg, BPF_ANY))
 		return -errno;
 	return 0;

@@ -33,10 +33,16 @@ static const char *const counter_names[ES_CNT_MAX] = {
 	[ES_CNT_MALFORMED_IPV6_EXT] = "malformed_ipv6_ext",
 	[ES_CNT_MALFORMED_L4] = "malformed_l4",
 	[ES_CNT_ADJUST_FAILED] = "adjust_failed",
+	[ES_CNT_ICMP_TOO_BIG] = "icmp_too_big",
+	[ES_CNT_ICMP_RATE_LIMITED] = "icmp_rate_limited",
 	[ES_CNT_FLOW_HIT] = "flow_hit",
 	[ES_CNT_FLOW_PIN_NEW] = "flow_pin_new",
 	[ES_CNT_FLOW_PIN_EXISTING] = "flow_pin_existing",
 	[ES_CNT_FIB_LOOKUP] = "fib_lookup",
+	[ES_CNT_ICMP_QUOTED] = "icmp_quoted",
+	[ES_CNT_FRAGMENT] = "fragment",
+	[ES_CNT_MSS_RECORDED] = "mss_recorded",
+	[ES_CNT_MSS_CLAMPED] = "mss_clamped",
 };
 
 const char *es_counter_name(enum es_counter c)

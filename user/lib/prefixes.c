@@ -229,6 +229,9 @@ int es_prefix_set(struct es_state *st, __u8 family, const struct es_addr *addr, 
 	__u32 id, before;
 	int err;
 
+	err = es_state_map_tables(st);
+	if (err)
+		return err;
 	err = prefix_key(&key, family, addr, len);
 	if (!err)
 		err = steering_check(steer);
@@ -295,6 +298,9 @@ int es_prefix_del(struct es_state *st, __u8 family, const struct es_addr *addr, 
 	__u8 parent_len;
 	int err;
 
+	err = es_state_map_tables(st);
+	if (err)
+		return err;
 	err = prefix_key(&key, family, addr, len);
 	if (err)
 		return err;
@@ -558,6 +564,9 @@ int es_prefixes_settle(struct es_state *st, __u64 idle_ns)
 	size_t n = 0;
 	int settled = 0, err;
 
+	err = es_state_map_tables(st);
+	if (err)
+		return err;
 	busy = calloc(ES_MAX_DECISIONS, 1);
 	if (!busy)
 		return -ENOMEM;
@@ -622,6 +631,9 @@ int es_prefix_lookup(struct es_state *st, __u8 family, const struct es_addr *add
 	struct es_config cfg;
 	int err;
 
+	err = es_state_map_tables(st);
+	if (err)
+		return err;
 	if (family_bits(family) < 0)
 		return -EINVAL;
 	memset(res, 0, sizeof(*res));

@@ -112,14 +112,32 @@ struct es_live_table *es_state_table(struct es_state *st, __u8 family)
 	return family == ES_AF_INET ? &st->v4 : &st->v6;
 }
 
+/* Mapping both tables costs tens of milliseconds (hundreds of MiB of page
+ * tables), which a CLI call that never touches a prefix should not pay:
+ * state opened from pins maps them on first use. */
+int es_state_map_tables(struct es_state *st)
+{
+	int err = 0;
+
+	if (!st->v4.t.nodes)
+		err = live_table_open(&st->v4, st->v4.outer_fd, ES_AF_INET, 0);
+	if (!err && !st->v6.t.nodes)
+		err = live_table_open(&st->v6, st->v6.outer_fd, ES_AF_INET6, 0);
+	return err;
+}
+
 int es_table_replace(struct es_state *st, __u8 family, const struct es_table_prefix *p, size_t n)
 {
 	struct es_live_table *lt = es_state_table(st, family);
 	struct es_live_table fresh = { .outer_fd = lt->outer_fd, .fd = -1 };
-	__u32 nodes = lt->t.nnodes, zero = 0;
+	__u32 nodes, zero = 0;
 	struct es_node *mem;
 	int fd, err;
 
+	err = es_state_map_tables(st);
+	if (err)
+		return err;
+	nodes = lt->t.nnodes;
 	err = table_map_create(nodes, &fd, &mem);
 	if (err)
 		return err;
@@ -141,31 +159,52 @@ int es_table_replace(struct es_state *st, __u8 family, const struct es_table_pre
 	return 0;
 }
 
-static int inner_template(struct bpf_map *outer, __u32 nodes)
+/*
+ * Inner-map templates: they fix the size and layout of every table that
+ * will ever sit in an array-of-maps slot (bpf_map__inner_map() cannot be
+ * resized with this libbpf, so they are made here). libbpf does not close
+ * a template it was handed, and a classifier template is as big as the
+ * table itself (hundreds of MiB): they are closed right after the load.
+ */
+enum { TMPL_V4, TMPL_V6, TMPL_VIPS, TMPL_PEERS, TMPL_COUNT };
+
+static int table_template(__u32 nodes)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts, .map_flags = BPF_F_MMAPABLE);
-	int fd, err;
+	int fd;
 
 	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "es_table_tmpl", sizeof(__u32),
 			    sizeof(struct es_node), nodes, &opts);
-	if (fd < 0)
-		return -errno;
-	err = bpf_map__set_inner_map_fd(outer, fd);
-	if (err)
-		close(fd);
-	return err;
+	return fd < 0 ? -errno : fd;
 }
 
-static int addr_template(struct bpf_map *outer, enum es_addr_table_kind kind)
+static int templates_set(struct es_state *st, const struct es_limits *l, int *fds)
 {
-	int fd = es_addr_table_template(kind), err;
+	struct bpf_map *outer[TMPL_COUNT] = {
+		st->skel->maps.classify_v4, st->skel->maps.classify_v6,
+		st->skel->maps.vip_table, st->skel->maps.peer_table,
+	};
 
-	if (fd < 0)
-		return fd;
-	err = bpf_map__set_inner_map_fd(outer, fd);
-	if (err)
-		close(fd);
-	return err;
+	fds[TMPL_V4] = table_template(ES_FIRST_GROUP + l->v4_groups);
+	fds[TMPL_V6] = table_template(ES_FIRST_GROUP + l->v6_groups);
+	fds[TMPL_VIPS] = es_addr_table_template(ES_TABLE_VIPS);
+	fds[TMPL_PEERS] = es_addr_table_template(ES_TABLE_PEERS);
+	for (int i = 0; i < TMPL_COUNT; i++) {
+		int err = fds[i] < 0 ? fds[i] : bpf_map__set_inner_map_fd(outer[i], fds[i]);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void templates_close(int *fds)
+{
+	for (int i = 0; i < TMPL_COUNT; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
 }
 
 static int set_default_config(struct es_state *st)
@@ -228,6 +267,7 @@ int es_state_load(struct es_state **out, const char *pin_path, const struct es_l
 	struct es_state *st;
 	struct bpf_map *map;
 	void *mem;
+	int tmpl[TMPL_COUNT] = { -1, -1, -1, -1 };
 	int err;
 
 	if (!l.v4_groups)
@@ -260,22 +300,14 @@ int es_state_load(struct es_state **out, const char *pin_path, const struct es_l
 		if (!pin_path && bpf_map__pin_path(map))
 			bpf_map__set_pin_path(map, NULL);
 	}
-	/* The inner-map template fixes the table size for every table that
-	 * will ever sit in the slot (bpf_map__inner_map() cannot be resized
-	 * with this libbpf, so the template is made here). */
-	err = inner_template(st->skel->maps.classify_v4, ES_FIRST_GROUP + l.v4_groups);
-	if (!err)
-		err = inner_template(st->skel->maps.classify_v6, ES_FIRST_GROUP + l.v6_groups);
-	if (!err)
-		err = addr_template(st->skel->maps.vip_table, ES_TABLE_VIPS);
-	if (!err)
-		err = addr_template(st->skel->maps.peer_table, ES_TABLE_PEERS);
+	err = templates_set(st, &l, tmpl);
 	if (err)
 		goto fail;
 	bpf_map__set_max_entries(st->skel->maps.flows, l.flows);
 	bpf_map__set_max_entries(st->skel->maps.prefixes, l.prefixes);
 
 	err = edgesteer_bpf__load(st->skel);
+	templates_close(tmpl);
 	if (err)
 		goto fail;
 	map_fds(st);
@@ -308,6 +340,7 @@ int es_state_load(struct es_state **out, const char *pin_path, const struct es_l
 	*out = st;
 	return 0;
 fail:
+	templates_close(tmpl);
 	es_state_close(st);
 	return err;
 }
@@ -439,11 +472,8 @@ static int open_pinned(struct es_state *st)
 	if (mem == MAP_FAILED)
 		return -errno;
 	st->decisions = mem;
-	/* tables exist since the first load: no size needed */
-	err = live_table_open(&st->v4, st->v4.outer_fd, ES_AF_INET, 0);
-	if (!err)
-		err = live_table_open(&st->v6, st->v6.outer_fd, ES_AF_INET6, 0);
-	return err;
+	/* the classifier tables are mapped on first use: es_state_map_tables() */
+	return 0;
 }
 
 int es_state_open(struct es_state **out, const char *pin_path, unsigned int flags,

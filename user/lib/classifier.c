@@ -165,13 +165,22 @@ static bool prefix_valid(const struct es_table *t, const struct es_addr *addr,
 int es_table_init(struct es_table *t, struct es_node *nodes, __u32 nnodes,
 		  __u8 family)
 {
+	if (!t || !nodes || !family_bits(family) || nnodes <= ES_FIRST_GROUP ||
+	    nnodes - 1 > ES_ENTRY_VALUE_MASK)
+		return -EINVAL;
+	memset(nodes, 0, (size_t)nnodes * sizeof(*nodes));
+	return es_table_init_zeroed(t, nodes, nnodes, family);
+}
+
+int es_table_init_zeroed(struct es_table *t, struct es_node *nodes, __u32 nnodes,
+			 __u8 family)
+{
 	struct es_node_header *h;
 
 	if (!t || !nodes || !family_bits(family) || nnodes <= ES_FIRST_GROUP ||
 	    nnodes - 1 > ES_ENTRY_VALUE_MASK)
 		return -EINVAL;
 
-	memset(nodes, 0, (size_t)nnodes * sizeof(*nodes));
 	t->nodes = nodes;
 	t->nnodes = nnodes;
 	t->family = family;

@@ -53,6 +53,12 @@ struct es_table_prefix {
 int es_table_init(struct es_table *t, struct es_node *nodes, __u32 nnodes,
 		  __u8 family);
 
+/* The same for memory known to be all zero (a new BPF array): writes only
+ * the header, instead of touching every page of a table that may be
+ * hundreds of MiB and stay mostly empty. */
+int es_table_init_zeroed(struct es_table *t, struct es_node *nodes, __u32 nnodes,
+			 __u8 family);
+
 /*
  * Attach to a table formatted earlier (e.g. a pinned map mmapped again).
  * -EINVAL: bad arguments; -EBADMSG: the header is not that of a table of

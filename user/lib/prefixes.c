@@ -451,6 +451,7 @@ int es_prefixes_replace(struct es_state *st, const struct es_prefix_spec *v, siz
 	struct key_set old_set = { 0 }, new_set = { 0 };
 	__u32 *ids = NULL;
 	size_t old_n = 0, n4 = 0, n6 = 0, got = 0;
+	bool old_v4 = false, old_v6 = false;
 	int err;
 
 	new_keys = calloc(n ? n : 1, sizeof(*new_keys));
@@ -496,10 +497,18 @@ int es_prefixes_replace(struct es_state *st, const struct es_prefix_spec *v, siz
 	}
 	/* Each swap is atomic for its family. Should the second fail, the
 	 * first is already live: put the old table back. */
-	err = es_table_replace(st, ES_AF_INET, t4, n4);
+	/* a family empty before and after keeps its (empty) table: building
+	 * a table costs tens of ms even with nothing in it */
+	for (size_t i = 0; i < old_n; i++) {
+		old_v4 |= old_keys[i].family == ES_AF_INET;
+		old_v6 |= old_keys[i].family == ES_AF_INET6;
+	}
+	if (n4 || old_v4)
+		err = es_table_replace(st, ES_AF_INET, t4, n4);
 	if (err)
 		goto out;
-	err = es_table_replace(st, ES_AF_INET6, t6, n6);
+	if (n6 || old_v6)
+		err = es_table_replace(st, ES_AF_INET6, t6, n6);
 	if (err) {
 		size_t k = 0;
 

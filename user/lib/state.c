@@ -99,7 +99,7 @@ static int live_table_open(struct es_live_table *lt, int outer_fd, __u8 family, 
 		return err;
 	lt->fd = fd;
 	lt->map_len = table_bytes(nodes);
-	err = es_table_init(&lt->t, mem, nodes, family);
+	err = es_table_init_zeroed(&lt->t, mem, nodes, family);
 	if (err)
 		return err;
 	if (bpf_map_update_elem(outer_fd, &zero, &fd, BPF_ANY))
@@ -144,7 +144,7 @@ int es_table_replace(struct es_state *st, __u8 family, const struct es_table_pre
 	fresh.fd = fd;
 	fresh.map_len = table_bytes(nodes);
 	fresh.t.nodes = mem;
-	err = es_table_init(&fresh.t, mem, nodes, family);
+	err = es_table_init_zeroed(&fresh.t, mem, nodes, family);
 	if (!err)
 		err = es_table_build(&fresh.t, p, n);
 	if (!err && bpf_map_update_elem(lt->outer_fd, &zero, &fd, BPF_ANY))

@@ -10,6 +10,7 @@
 #define ES_DECAP_H
 
 #include "addr_table.h"
+#include "mss.h"
 #include "stats.h"
 
 static __always_inline bool addr_eq(__u8 family, const struct es_addr *a, const struct es_addr *b)
@@ -111,6 +112,7 @@ static __always_inline int decapsulate(struct xdp_md *ctx, const struct packet *
 			return done(XDP_DROP, ES_CNT_DECAP_MALFORMED, pkt->len);
 		*type = inner_family == ES_AF_INET ? bpf_htons(ETH_P_IP) : bpf_htons(ETH_P_IPV6);
 	}
+	mss_record(ctx, pkt->l3_off, outer_len, inner_family, cfg, pkt->len);
 	return done(XDP_PASS, ES_CNT_DECAP, pkt->len);
 }
 

@@ -126,3 +126,17 @@ int edgesteer(struct xdp_md *ctx)
 	}
 	return tunnel(ctx, &pkt, pop, pop_id, cfg->gue_port);
 }
+
+/*
+ * The receiving POP's other half (bpf/mss.h): on the egress of the
+ * interface replies leave by, lower the MSS of SYN-ACKs answering SYNs
+ * that came through a tunnel. In this object so that it shares the maps.
+ * TC_ACT_UNSPEC (TCX_NEXT): the packet goes on to whatever runs after us,
+ * and is passed when nothing does; this program never decides its fate.
+ */
+SEC("tc")
+int edgesteer_mss(struct __sk_buff *skb)
+{
+	mss_clamp(skb);
+	return TC_ACT_UNSPEC;
+}

@@ -182,4 +182,16 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } decision_stats SEC(".maps");
 
+/* Tunnelled TCP SYNs -> the MSS that fits the tunnel they came through
+ * (bpf/mss.h): written by decapsulation, read by the tc egress program
+ * that clamps the SYN-ACK. Keyed by the connection as the SYN carries it.
+ * LRU: an entry only has to outlive the handshake and its retransmits. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct es_flow_key);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} tunnelled_syns SEC(".maps");
+
 #endif /* ES_MAPS_H */

@@ -350,6 +350,7 @@ struct expect {
 	int reason;		/* ES_CNT_* reason; ignored with -errno */
 	uint16_t pop;		/* POP whose packet count rises by one, 0: none */
 	int hit, pin_new, pin_old, fib;	/* event deltas */
+	int mss_rec;		/* a tunnelled SYN recorded for the MSS clamp */
 };
 
 struct snap {
@@ -452,6 +453,8 @@ static void check_deltas(const struct snap *a, const struct snap *b, const struc
 				want = e->pin_old;
 			else if (c == ES_CNT_FIB_LOOKUP)
 				want = e->fib;
+			else if (c == ES_CNT_MSS_RECORDED)
+				want = e->mss_rec;
 		}
 		if (got != want)
 			FAIL("%s: counter %s rose by %lld, want %lld", what, CNT_NAME[c], got, want);
@@ -1509,6 +1512,7 @@ static void decap_ok_case(const char *what, const struct outer *o, const struct 
 	static struct pkt inner, in, w;
 	struct expect e = { .verdict = XDP_PASS, .reason = ES_CNT_DECAP };
 
+	e.mss_rec = fi->l4 == L4_TCP && (fi->flags & (PKT_TCP_SYN | PKT_TCP_ACK)) == PKT_TCP_SYN;
 	build_flow(&inner, fi);
 	build_outer(&in, o, &inner, NULL, 0);
 	run_frame(in.data, in.len, &e, what);
@@ -1987,7 +1991,8 @@ static void test_truncation_sweep(void)
 	build_outer(&in4, &o4, &inner4, NULL, 0);
 	build_decap_want(&want4, &o4, &inner4);
 	sc = (struct sweep_ctx){ .name = "IPIP decap, 1 tag", .in = &in4,
-				 .full = { .verdict = XDP_PASS, .reason = ES_CNT_DECAP },
+				 .full = { .verdict = XDP_PASS, .reason = ES_CNT_DECAP,
+					   .mss_rec = 1 },
 				 .want = &want4 };
 	sweep(&sc);
 

@@ -19,6 +19,7 @@
 #include "classify.h"
 #include "decide.h"
 #include "encap.h"
+#include "too_big.h"
 #include "redirect.h"
 #include "stats.h"
 
@@ -47,12 +48,15 @@ static __always_inline int tunnel(struct xdp_md *ctx, const struct packet *pkt,
 				  const struct es_pop *pop, __u32 pop_id, __be16 gue_port)
 {
 	struct nexthop nh;
+	__u32 mtu;
 	int action;
 
 	if (nexthop_resolve(ctx, pop, &nh))
 		return done(XDP_PASS, ES_CNT_LOCAL_NO_NEXTHOP, pkt->len);
-	if (pkt->l3_len + encap_overhead(pop) > (pop->mtu ? pop->mtu : 0xffff))
-		return done(XDP_PASS, ES_CNT_LOCAL_TOO_BIG, pkt->len);
+	/* too big: ICMP back to the client, or served here (too_big.h) */
+	mtu = tunnel_mtu(ctx, pkt, pop, &nh);
+	if (pkt->l3_len + encap_overhead(pop) > mtu)
+		return too_big(ctx, pkt, pop, mtu);
 	if (encap_csum_unavailable(ctx, pkt, pop))
 		return done(XDP_PASS, ES_CNT_LOCAL_NO_CSUM, pkt->len);
 

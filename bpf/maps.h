@@ -182,6 +182,15 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } decision_stats SEC(".maps");
 
+/* The ICMP error rate limit: one token bucket per CPU (icmp_limit.h).
+ * Not pinned: a new program starts with full buckets, which is harmless. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct es_icmp_bucket);
+} icmp_bucket SEC(".maps");
+
 /* Tunnelled TCP SYNs -> the MSS that fits the tunnel they came through
  * (bpf/mss.h): written by decapsulation, read by the tc egress program
  * that clamps the SYN-ACK. Keyed by the connection as the SYN carries it.

@@ -326,6 +326,16 @@ struct es_config {
 					 * connections that came through a tunnel */
 
 /*
+ * One CPU's token bucket for the ICMP errors the edge sends (the
+ * icmp_bucket per-CPU array, bpf/icmp_limit.h). last_ns is
+ * bpf_ktime_get_ns() of the last refill, 0: never used (starts full).
+ */
+struct es_icmp_bucket {
+	__u64 tokens;
+	__u64 last_ns;
+};
+
+/*
  * ---------------------------------------------------------------------------
  * Counters. One per-CPU array indexed by enum es_counter, each a packet and
  * byte count. The first ES_CNT_VERDICTS slots count verdicts, the rest

@@ -1167,7 +1167,15 @@ static void test_mtu(void)
 
 		if (cases[i].fits) {
 			tunnel_case(what, &f, p);
+		} else if (cases[i].fam == 6) {
+			/* answered with a Packet Too Big (bytes: test_too_big.c) */
+			struct expect e = { .verdict = XDP_TX, .reason = ES_CNT_ICMP_TOO_BIG };
+
+			build_flow(&in, &f);
+			run_frame(in.data, in.len, &e, what);
+			check_valid(false, what);
 		} else {
+			/* IPv4 without DF */
 			build_flow(&in, &f);
 			untouched_case(what, &in, XDP_PASS, ES_CNT_LOCAL_TOO_BIG);
 		}

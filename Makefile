@@ -2,7 +2,7 @@
 #   make            BPF object, skeleton, libedgesteer, edgesteer CLI
 #   make test       install missing packages, build, run every test tier
 #   make demo       install missing packages, build, run the multi-POP demo
-#   make bench      benchmark (tools/bench)
+#   make bench      benchmark (tools/bench); BENCH_ARGS="--quick --json F"
 #   V=1             show full commands
 # SAN=1 builds userspace with AddressSanitizer/UBSan into build-san/.
 
@@ -154,7 +154,7 @@ demo-offline: deps
 .PHONY: bench
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all tests
-	$(Q)tools/bench/run.sh build
+	$(Q)tools/bench/run.sh build $(BENCH_ARGS)
 
 .PHONY: clean
 clean:

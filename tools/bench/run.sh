@@ -4,21 +4,24 @@
 # measured in the same run (the machine is shared and noisy: absolute
 # numbers from different runs do not compare, ratios do).
 #
-# Usage: tools/bench/run.sh [BUILD_DIR] [--quick] [--json FILE] [--only NAME]
-#   --quick      smaller counts (under 2 minutes)
-#   --json FILE  also write {"results": [{name, value, unit, baseline, ratio}]}
-#   --only NAME  run one benchmark (path, classify, flow, live, control)
+# Usage: tools/bench/run.sh [BUILD_DIR] [--quick] [--json FILE] [--markdown FILE] [--only NAME]
+#   --quick          smaller counts (under 2 minutes)
+#   --json FILE      also write {"results": [{name, value, unit, baseline, ratio}]}
+#   --markdown FILE  also write the results as a markdown table (docs/BENCHMARKS.md)
+#   --only NAME      run one benchmark (path, classify, flow, live, control)
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=build
 case "${1:-}" in -*|"") ;; *) BUILD=$1; shift ;; esac
-QUICK= JSON= ONLY=
+QUICK= JSON= MARKDOWN= ONLY=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) QUICK=--quick ;;
 	--json) JSON=${2:?--json needs a file}; shift ;;
+	--markdown) MARKDOWN=${2:?--markdown needs a file}; shift ;;
 	--only) ONLY=${2:?--only needs a name}; shift ;;
-	*) echo "usage: $0 [BUILD_DIR] [--quick] [--json FILE] [--only NAME]" >&2; exit 2 ;;
+	*) echo "usage: $0 [BUILD_DIR] [--quick] [--json FILE] [--markdown FILE] [--only NAME]" >&2
+	   exit 2 ;;
 	esac
 	shift
 done
@@ -46,4 +49,13 @@ echo "done in $((SECONDS - start)) s"
 if [ -n "$JSON" ]; then
 	jq -s '{results: .}' "$ES_BENCH_JSON" > "$JSON"
 	echo "results: $JSON ($(jq '.results | length' "$JSON") figures)"
+fi
+if [ -n "$MARKDOWN" ]; then
+	{
+		echo "| name | value | unit | baseline | ratio |"
+		echo "|---|---:|---|---|---:|"
+		jq -rs '.[] | "| `\(.name)` | \(.value * 100 | round / 100) | \(.unit) | \(if .baseline then "`" + .baseline + "`" else "-" end) | \(if .ratio then (.ratio * 100 | round / 100 | tostring) + "x" else "" end) |"' \
+			"$ES_BENCH_JSON"
+	} > "$MARKDOWN"
+	echo "markdown: $MARKDOWN"
 fi

@@ -3,7 +3,9 @@
  * edgesteer link: attach the program to interfaces and detach it. Each
  * attachment is a bpf_link pinned under the pin path, so the program stays
  * attached after the command exits, and one set of maps serves every
- * interface. Attaching again in the same mode changes nothing.
+ * interface. Attaching again in the same mode changes nothing. `egress`
+ * attaches the other program of the object instead: the MSS clamp for
+ * tunnelled connections, on the tc egress of the interface replies leave by.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,7 +20,8 @@
 
 const char *const link_usage[] = {
 	"attach dev IFNAME [mode MODE]",
-	"detach dev IFNAME",
+	"attach dev IFNAME egress",
+	"detach dev IFNAME [egress]",
 	"show",
 	"help",
 	"MODE := { native | generic }  (default native; generic for drivers without native XDP)",
@@ -40,19 +43,29 @@ static int parse_ifname(struct cli_ctx *ctx, const char *s)
 	return 0;
 }
 
-/* `dev IFNAME [mode MODE]`; mode is NULL when the command takes none. */
-static int link_parse(struct cli_ctx *ctx, int argc, char **argv, const char **dev, int *mode)
+/* `dev IFNAME [mode MODE | egress]`; mode is NULL when the command takes
+ * none (detach). */
+static int link_parse(struct cli_ctx *ctx, int argc, char **argv, const char **dev, int *mode,
+		      bool *egress)
 {
-	static const char *const attach_keys[] = { "dev", "mode", NULL };
-	static const char *const detach_keys[] = { "dev", NULL };
+	static const char *const attach_keys[] = { "dev", "mode", "egress", NULL };
+	static const char *const detach_keys[] = { "dev", "egress", NULL };
 	const char *const *keys = mode ? attach_keys : detach_keys;
 	const char *val[2] = { 0 };
 	int k;
 
+	*egress = false;
 	while (argc) {
 		k = cli_keyword(ctx, *argv, keys, "keyword");
 		if (k < 0)
 			return -1;
+		if (!strcmp(keys[k], "egress")) {
+			if (*egress)
+				return cli_err(ctx, "keyword 'egress' given twice");
+			*egress = true;
+			NEXT_ARG();
+			continue;
+		}
 		if (val[k])
 			return cli_err(ctx, "keyword '%s' given twice", keys[k]);
 		NEXT_ARG();
@@ -62,6 +75,8 @@ static int link_parse(struct cli_ctx *ctx, int argc, char **argv, const char **d
 	}
 	if (!val[0])
 		return cli_err(ctx, "missing dev IFNAME");
+	if (*egress && val[1])
+		return cli_err(ctx, "egress takes no mode: the MSS clamp is a tc program, not XDP");
 	if (parse_ifname(ctx, val[0]))
 		return -1;
 	*dev = val[0];
@@ -105,7 +120,7 @@ static int link_mode(struct cli_ctx *ctx, struct es_state *st, const char *dev, 
 		return -2;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (strcmp(v[i].ifname, dev))
+		if (strcmp(v[i].ifname, dev) || v[i].egress)
 			continue;
 		/* a stale pin of an older interface of that name: attach
 		 * replaces it, detach removes it */
@@ -118,6 +133,88 @@ static int link_mode(struct cli_ctx *ctx, struct es_state *st, const char *dev, 
 	return mode;
 }
 
+/*
+ * Whether the MSS clamp is on dev's egress: 1 yes, 0 no, -2 error (after
+ * cli_err). Pending "link-egress" IFNAME in pass 1 of a batch.
+ */
+static int egress_attached(struct cli_ctx *ctx, struct es_state *st, const char *dev,
+			   bool *stale)
+{
+	struct es_link_info *v;
+	int found = 0, err;
+	size_t n;
+
+	*stale = false;
+	switch (cli_pending_get(ctx, "link-egress", dev)) {
+	case CLI_PENDING_ADDED:
+		return 1;
+	case CLI_PENDING_DELETED:
+		return 0;
+	default:
+		break;
+	}
+	err = es_link_list(st, &v, &n);
+	if (err) {
+		cli_err(ctx, "cannot list links: %s", strerror(-err));
+		return -2;
+	}
+	for (size_t i = 0; i < n && !found; i++) {
+		if (v[i].egress && !strcmp(v[i].ifname, dev)) {
+			found = 1;
+			*stale = v[i].stale;
+		}
+	}
+	free(v);
+	return found;
+}
+
+static int egress_attach(struct cli_ctx *ctx, struct es_state *st, const char *dev)
+{
+	bool stale;
+	int now, err;
+
+	now = egress_attached(ctx, st, dev, &stale);
+	if (now == -2)
+		return -1;
+	if (now && !stale)
+		return 0;	/* attached already: nothing to do */
+	if (st->mss_prog_fd < 0)
+		return cli_err(ctx, "the pinned state predates the MSS clamp: nothing to attach");
+	if (ctx->dry_run)
+		return cli_pending_set(ctx, "link-egress", dev, CLI_PENDING_ADDED);
+	err = es_link_attach_egress(st, dev);
+	switch (err) {
+	case 0:
+		return 0;
+	case -ENODEV:
+		return cli_err(ctx, "no interface '%s'", dev);
+	default:
+		return cli_err(ctx, "cannot attach the MSS clamp to the egress of '%s': %s", dev,
+			       strerror(-err));
+	}
+}
+
+static int egress_detach(struct cli_ctx *ctx, struct es_state *st, const char *dev)
+{
+	bool stale;
+	int now, err;
+
+	now = egress_attached(ctx, st, dev, &stale);
+	if (now == -2)
+		return -1;
+	if (!now)
+		return cli_err(ctx, "the MSS clamp is not attached to the egress of '%s'", dev);
+	if (ctx->dry_run)
+		return cli_pending_set(ctx, "link-egress", dev, CLI_PENDING_DELETED);
+	err = es_link_detach_egress(st, dev);
+	if (err == -ENOENT)
+		return cli_err(ctx, "the MSS clamp is not attached to the egress of '%s'", dev);
+	if (err)
+		return cli_err(ctx, "cannot detach the MSS clamp from '%s': %s", dev,
+			       strerror(-err));
+	return 0;
+}
+
 static int link_attach(struct cli_ctx *ctx, int argc, char **argv)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
@@ -125,9 +222,9 @@ static int link_attach(struct cli_ctx *ctx, int argc, char **argv)
 	const char *dev;
 	int mode, now, err;
 	__u32 ifindex;
-	bool stale;
+	bool stale, egress;
 
-	if (link_parse(ctx, argc, argv, &dev, &mode))
+	if (link_parse(ctx, argc, argv, &dev, &mode, &egress))
 		return -1;
 	ifindex = if_nametoindex(dev);
 	if (!ifindex)
@@ -135,6 +232,8 @@ static int link_attach(struct cli_ctx *ctx, int argc, char **argv)
 	st = cli_state(ctx, true);
 	if (!st)
 		return -1;
+	if (egress)
+		return egress_attach(ctx, st, dev);
 	now = link_mode(ctx, st, dev, &stale);
 	if (now == -2)
 		return -1;
@@ -177,13 +276,15 @@ static int link_detach(struct cli_ctx *ctx, int argc, char **argv)
 	struct es_state *st;
 	const char *dev;
 	int now, err;
-	bool stale;
+	bool stale, egress;
 
-	if (link_parse(ctx, argc, argv, &dev, NULL))
+	if (link_parse(ctx, argc, argv, &dev, NULL, &egress))
 		return -1;
 	st = cli_state(ctx, true);
 	if (!st)
 		return -1;
+	if (egress)
+		return egress_detach(ctx, st, dev);
 	now = link_mode(ctx, st, dev, &stale);
 	if (now == -2)
 		return -1;
@@ -202,8 +303,9 @@ static int link_detach(struct cli_ctx *ctx, int argc, char **argv)
 static int link_cmp(const void *a, const void *b)
 {
 	const struct es_link_info *x = a, *y = b;
+	int c = strcmp(x->ifname, y->ifname);
 
-	return strcmp(x->ifname, y->ifname);
+	return c ? c : (int)x->egress - (int)y->egress;
 }
 
 static int link_show(struct cli_ctx *ctx, int argc, char **argv)
@@ -229,7 +331,8 @@ static int link_show(struct cli_ctx *ctx, int argc, char **argv)
 	if (jw)
 		jsonw_start_array(jw);
 	for (size_t i = 0; i < n; i++) {
-		const char *mode = v[i].mode == ES_XDP_GENERIC ? "generic" : "native";
+		const char *mode = v[i].egress ? "egress" :
+				   v[i].mode == ES_XDP_GENERIC ? "generic" : "native";
 
 		if (!jw) {
 			printf("%s  ifindex %u  mode %s  link %u  prog %u%s\n", v[i].ifname,

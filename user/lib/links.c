@@ -12,6 +12,10 @@
 
 static const char *const mode_names[] = { "native", "generic" };
 
+/* BPF_TCX_EGRESS: kernel 6.6, newer than this libbpf's uapi headers */
+#define ES_TCX_EGRESS		47
+#define EGRESS_PIN		"egress"
+
 /* The pin name carries the mode: link info does not report it. */
 static int link_pin_path(const struct es_state *st, const char *ifname, enum es_xdp_mode mode,
 			 char *buf, size_t len)
@@ -24,7 +28,17 @@ static int link_pin_path(const struct es_state *st, const char *ifname, enum es_
 	return 0;
 }
 
-/* The ifindex a pinned link is attached to, 0 when its interface is gone. */
+static int egress_pin_path(const struct es_state *st, const char *ifname, char *buf, size_t len)
+{
+	if (!st->pin_path[0])
+		return -EINVAL;
+	if (snprintf(buf, len, "%s/link_" EGRESS_PIN "_%s", st->pin_path, ifname) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* The ifindex a pinned link is attached to, 0 when its interface is gone.
+ * An XDP and a tcx link report it at the same place of the info union. */
 static int link_ifindex(int fd, __u32 *ifindex, __u32 *link_id, __u32 *prog_id)
 {
 	struct bpf_link_info info = {};
@@ -98,27 +112,74 @@ int es_link_attach(struct es_state *st, const char *ifname, enum es_xdp_mode mod
 	return 0;
 }
 
+/* Detach the link pinned at path and remove the pin; -ENOENT: none. */
+static int pinned_detach(const char *path)
+{
+	int fd = bpf_obj_get(path), err;
+
+	if (fd < 0)
+		return errno == ENOENT ? -ENOENT : -errno;
+	/* detach first: other processes may hold the link open */
+	err = bpf_link_detach(fd) ? -errno : 0;
+	close(fd);
+	if (err && err != -ENOLINK)
+		return err;
+	unlink(path);
+	return 0;
+}
+
 int es_link_detach(struct es_state *st, const char *ifname)
 {
 	char path[PATH_MAX];
-	int err, fd;
+	int err;
 
 	for (int mode = ES_XDP_NATIVE; mode <= ES_XDP_GENERIC; mode++) {
 		err = link_pin_path(st, ifname, mode, path, sizeof(path));
 		if (err)
 			return err;
-		fd = bpf_obj_get(path);
-		if (fd < 0)
-			continue;
-		/* detach first: other processes may hold the link open */
-		err = bpf_link_detach(fd) ? -errno : 0;
-		close(fd);
-		if (err && err != -ENOLINK)
+		err = pinned_detach(path);
+		if (err != -ENOENT)
 			return err;
-		unlink(path);
-		return 0;
 	}
 	return -ENOENT;
+}
+
+int es_link_attach_egress(struct es_state *st, const char *ifname)
+{
+	__u32 ifindex = if_nametoindex(ifname);
+	char path[PATH_MAX];
+	int fd, err;
+
+	if (!ifindex)
+		return -ENODEV;
+	if (st->mss_prog_fd < 0)
+		return -ENOPROTOOPT;
+	err = egress_pin_path(st, ifname, path, sizeof(path));
+	if (err)
+		return err;
+	err = pinned_alive(path, ifindex);
+	if (err)
+		return err < 0 ? err : 0;	/* already attached: idempotent */
+
+	/* appended after whatever else runs there; it never ends the chain */
+	fd = bpf_link_create(st->mss_prog_fd, ifindex, ES_TCX_EGRESS, NULL);
+	if (fd < 0)
+		return -errno;
+	if (bpf_obj_pin(fd, path)) {
+		err = -errno;
+		close(fd);	/* detaches: nothing stays half-done */
+		return err;
+	}
+	close(fd);
+	return 0;
+}
+
+int es_link_detach_egress(struct es_state *st, const char *ifname)
+{
+	char path[PATH_MAX];
+	int err = egress_pin_path(st, ifname, path, sizeof(path));
+
+	return err ? err : pinned_detach(path);
 }
 
 int es_link_list(struct es_state *st, struct es_link_info **out, size_t *n_out)
@@ -150,6 +211,9 @@ int es_link_list(struct es_state *st, struct es_link_info **out, size_t *n_out)
 		} else if (!strncmp(rest, "generic_", 8)) {
 			li.mode = ES_XDP_GENERIC;
 			rest += 8;
+		} else if (!strncmp(rest, EGRESS_PIN "_", sizeof(EGRESS_PIN))) {
+			li.egress = true;
+			rest += sizeof(EGRESS_PIN);
 		} else {
 			continue;
 		}

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * Attaching the program to interfaces with pinned bpf_links
- * (PIN_PATH/link_IFNAME), so it stays attached after the process exits and
- * one set of maps serves every interface it is attached to.
+ * (PIN_PATH/link_MODE_IFNAME), so it stays attached after the process exits
+ * and one set of maps serves every interface it is attached to. Besides the
+ * XDP program, the MSS clamp (bpf/mss.h) attaches to an interface's tc
+ * egress with a tcx link (PIN_PATH/link_egress_IFNAME).
  */
 #ifndef ES_LINKS_H
 #define ES_LINKS_H
@@ -20,7 +22,8 @@ struct es_link_info {
 	__u32 ifindex;
 	__u32 link_id;
 	__u32 prog_id;
-	__u8 mode;		/* enum es_xdp_mode */
+	__u8 mode;		/* enum es_xdp_mode; not set when egress */
+	bool egress;		/* the tc egress MSS clamp, not XDP */
 	bool stale;		/* pinned, but the interface is gone */
 };
 
@@ -35,6 +38,17 @@ int es_link_attach(struct es_state *st, const char *ifname, enum es_xdp_mode mod
 /* Detach: -ENOENT when edgesteer is not attached there. */
 int es_link_detach(struct es_state *st, const char *ifname);
 
+/*
+ * The MSS clamp on ifname's egress: the interface replies to tunnelled
+ * clients leave by. Idempotent. -ENODEV: no such interface; -ENOPROTOOPT:
+ * the pinned state predates the clamp (no program to attach).
+ */
+int es_link_attach_egress(struct es_state *st, const char *ifname);
+
+/* -ENOENT when the clamp is not attached there. */
+int es_link_detach_egress(struct es_state *st, const char *ifname);
+
+/* Every pinned attachment, XDP and egress. */
 int es_link_list(struct es_state *st, struct es_link_info **v, size_t *n);
 
 #endif /* ES_LINKS_H */

@@ -242,6 +242,7 @@ static int map_fds(struct es_state *st)
 	st->vip_table_fd = bpf_map__fd(s->maps.vip_table);
 	st->peer_table_fd = bpf_map__fd(s->maps.peer_table);
 	st->prog_fd = bpf_program__fd(s->progs.edgesteer);
+	st->mss_prog_fd = bpf_program__fd(s->progs.edgesteer_mss);
 	return 0;
 }
 
@@ -252,6 +253,7 @@ static struct es_state *state_alloc(void)
 	if (!st)
 		return NULL;
 	st->v4.fd = st->v6.fd = st->v4.outer_fd = st->v6.outer_fd = -1;
+	st->mss_prog_fd = -1;
 	st->prog_fd = st->config_fd = st->pops_fd = st->decisions_fd = st->prefixes_fd = -1;
 	st->vips_fd = st->peers_fd = st->flows_fd = st->egress_fd = st->stats_fd = -1;
 	st->pop_stats_fd = st->decision_stats_fd = st->lock_fd = -1;
@@ -361,7 +363,7 @@ void es_state_close(struct es_state *st)
 			       &st->prefixes_fd, &st->vips_fd, &st->peers_fd, &st->flows_fd,
 			       &st->egress_fd, &st->stats_fd, &st->pop_stats_fd,
 			       &st->decision_stats_fd, &st->v4.outer_fd, &st->v6.outer_fd,
-			       &st->vip_table_fd, &st->peer_table_fd };
+			       &st->vip_table_fd, &st->peer_table_fd, &st->mss_prog_fd };
 
 		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 			if (*fds[i] >= 0)
@@ -376,6 +378,7 @@ void es_state_close(struct es_state *st)
 /* ---- pinned state -------------------------------------------------------- */
 
 #define PROG_PIN_NAME	"prog"
+#define MSS_PROG_PIN_NAME	"prog_mss"
 
 static int mkdir_p(const char *path)
 {
@@ -467,6 +470,12 @@ static int open_pinned(struct es_state *st)
 			return err;
 		}
 	}
+	/* the tc MSS clamp came later: state pinned before it still opens */
+	st->mss_prog_fd = pin_get(st->pin_path, MSS_PROG_PIN_NAME);
+	if (st->mss_prog_fd == -ENOENT)
+		st->mss_prog_fd = -1;
+	else if (st->mss_prog_fd < 0)
+		return st->mss_prog_fd;
 	mem = mmap(NULL, (size_t)ES_MAX_DECISIONS * sizeof(struct es_decision),
 		   PROT_READ | PROT_WRITE, MAP_SHARED, st->decisions_fd, 0);
 	if (mem == MAP_FAILED)
@@ -514,9 +523,14 @@ int es_state_open(struct es_state **out, const char *pin_path, unsigned int flag
 	err = es_state_load(&st, pin_path, lim);
 	if (err)
 		return err;
+	/* a leftover of an attempt that never pinned "prog" is garbage */
+	snprintf(path, sizeof(path), "%s/%s", pin_path, MSS_PROG_PIN_NAME);
+	unlink(path);
+	err = bpf_program__pin(st->skel->progs.edgesteer_mss, path);
 	snprintf(path, sizeof(path), "%s/%s", pin_path, PROG_PIN_NAME);
 	/* pinned last: its presence means the whole state is there */
-	err = bpf_program__pin(st->skel->progs.edgesteer, path);
+	if (!err)
+		err = bpf_program__pin(st->skel->progs.edgesteer, path);
 	if (err) {
 		es_state_close(st);
 		return err;

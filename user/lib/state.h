@@ -42,6 +42,7 @@ struct es_state {
 	struct edgesteer_bpf *skel;	/* NULL when opened from pins only */
 	char pin_path[256];		/* "" when private */
 	int prog_fd;
+	int mss_prog_fd;		/* tc MSS clamp; -1: pinned by an older build */
 	int config_fd, pops_fd, decisions_fd, prefixes_fd, vips_fd, peers_fd;
 	int flows_fd, egress_fd, stats_fd, pop_stats_fd, decision_stats_fd;
 	int vip_table_fd, peer_table_fd;	/* address tables, slot 0 */

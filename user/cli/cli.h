@@ -190,6 +190,7 @@ extern const char *const peer_usage[];
 extern const char *const prefix_usage[];
 extern const char *const stats_usage[];
 extern const char *const flow_usage[];
+extern const char *const config_usage[];
 extern const char *const batch_usage[];
 
 /* ---- objects ------------------------------------------------------------- */
@@ -201,6 +202,7 @@ int do_peer(struct cli_ctx *ctx, int argc, char **argv);
 int do_prefix(struct cli_ctx *ctx, int argc, char **argv);
 int do_stats(struct cli_ctx *ctx, int argc, char **argv);
 int do_flow(struct cli_ctx *ctx, int argc, char **argv);
+int do_config(struct cli_ctx *ctx, int argc, char **argv);
 int do_batch(struct cli_ctx *ctx, int argc, char **argv);
 int do_help(struct cli_ctx *ctx, int argc, char **argv);
 int do_version(struct cli_ctx *ctx, int argc, char **argv);

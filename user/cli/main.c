@@ -30,6 +30,7 @@ static const struct cli_object {
 	{ "prefix",	do_prefix,	prefix_usage },
 	{ "stats",	do_stats,	stats_usage },
 	{ "flow",	do_flow,	flow_usage },
+	{ "config",	do_config,	config_usage },
 	{ "batch",	do_batch,	batch_usage },
 	{ "help",	do_help,	NULL },
 	{ "version",	do_version,	NULL },

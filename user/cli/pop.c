@@ -59,7 +59,7 @@ const char *const pop_usage[] = {
 	"ENCAP := { ipip | gue }  (default ipip)",
 	"STATE := { up | drain | down }  (default up)",
 	"src ADDR := outer source address (default: this box's tunnel address, from 'pop self')",
-	"mtu N := largest outer packet: 576..65535, IPv6 1280..65535 (default: no limit)",
+	"mtu N := largest outer packet: 576..65535, IPv6 1280..65535 (default: the egress interface's)",
 	"dmac MAC := next hop MAC address (default: the frame's own)",
 	NULL,
 };

@@ -229,7 +229,7 @@ int es_prefix_set(struct es_state *st, __u8 family, const struct es_addr *addr, 
 	__u32 id, before;
 	int err;
 
-	err = es_state_map_tables(st);
+	err = es_state_map_table(st, family);
 	if (err)
 		return err;
 	err = prefix_key(&key, family, addr, len);
@@ -298,7 +298,7 @@ int es_prefix_del(struct es_state *st, __u8 family, const struct es_addr *addr, 
 	__u8 parent_len;
 	int err;
 
-	err = es_state_map_tables(st);
+	err = es_state_map_table(st, family);
 	if (err)
 		return err;
 	err = prefix_key(&key, family, addr, len);
@@ -640,7 +640,7 @@ int es_prefix_lookup(struct es_state *st, __u8 family, const struct es_addr *add
 	struct es_config cfg;
 	int err;
 
-	err = es_state_map_tables(st);
+	err = es_state_map_table(st, family);
 	if (err)
 		return err;
 	if (family_bits(family) < 0)

@@ -115,15 +115,22 @@ struct es_live_table *es_state_table(struct es_state *st, __u8 family)
 /* Mapping both tables costs tens of milliseconds (hundreds of MiB of page
  * tables), which a CLI call that never touches a prefix should not pay:
  * state opened from pins maps them on first use. */
+int es_state_map_table(struct es_state *st, __u8 family)
+{
+	struct es_live_table *lt = es_state_table(st, family);
+
+	if (family != ES_AF_INET && family != ES_AF_INET6)
+		return -EINVAL;
+	if (lt->t.nodes)
+		return 0;
+	return live_table_open(lt, lt->outer_fd, family, 0);
+}
+
 int es_state_map_tables(struct es_state *st)
 {
-	int err = 0;
+	int err = es_state_map_table(st, ES_AF_INET);
 
-	if (!st->v4.t.nodes)
-		err = live_table_open(&st->v4, st->v4.outer_fd, ES_AF_INET, 0);
-	if (!err && !st->v6.t.nodes)
-		err = live_table_open(&st->v6, st->v6.outer_fd, ES_AF_INET6, 0);
-	return err;
+	return err ? err : es_state_map_table(st, ES_AF_INET6);
 }
 
 int es_table_replace(struct es_state *st, __u8 family, const struct es_table_prefix *p, size_t n)
@@ -134,7 +141,7 @@ int es_table_replace(struct es_state *st, __u8 family, const struct es_table_pre
 	struct es_node *mem;
 	int fd, err;
 
-	err = es_state_map_tables(st);
+	err = es_state_map_table(st, family);
 	if (err)
 		return err;
 	nodes = lt->t.nnodes;

@@ -89,6 +89,7 @@ int es_map_dump(int fd, size_t key_size, size_t value_size, void **keys, void **
 /* The table of a family; mapped only after es_state_map_tables() (always
  * for state made by es_state_load()). */
 struct es_live_table *es_state_table(struct es_state *st, __u8 family);
+int es_state_map_table(struct es_state *st, __u8 family);
 int es_state_map_tables(struct es_state *st);
 
 /*

@@ -171,18 +171,6 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-static void __attribute__((format(printf, 1, 2), noreturn)) die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(1);	/* atexit: cleanup() */
-}
-
 /* ---- running processes --------------------------------------------------- */
 
 struct run {
@@ -242,7 +230,7 @@ static pid_t spawn(char *const argv[], int out_fd, int cg_fd)
 		_exit(127);
 	}
 	if (pid < 0)
-		die("vfork: %s", strerror(errno));
+		bench_die("vfork: %s", strerror(errno));
 	signals_release(pid, &old);
 	return pid;
 }
@@ -254,7 +242,7 @@ static int null_fd(void)
 	if (fd < 0)
 		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
-		die("/dev/null: %s", strerror(errno));
+		bench_die("/dev/null: %s", strerror(errno));
 	return fd;
 }
 
@@ -269,7 +257,7 @@ static int cg_procs_fd(int which)
 		snprintf(path, sizeof(path), "%s/cgroup.procs", g.cg[which]);
 		fd[which] = open(path, O_WRONLY | O_CLOEXEC);
 		if (fd[which] < 0)
-			die("%s: %s", path, strerror(errno));
+			bench_die("%s: %s", path, strerror(errno));
 	}
 	return fd[which];
 }
@@ -280,7 +268,7 @@ static void reap(pid_t pid, char *const argv[], struct run *r, unsigned long lon
 	int status;
 
 	if (wait4(pid, &status, 0, &ru) < 0)
-		die("wait4: %s", strerror(errno));
+		bench_die("wait4: %s", strerror(errno));
 	r->ns = bench_now_ns() - t0;
 	r->maxrss_mib = ru.ru_maxrss / 1024.0;
 	g.child = 0;
@@ -288,7 +276,7 @@ static void reap(pid_t pid, char *const argv[], struct run *r, unsigned long lon
 		fprintf(stderr, PROG ": failed (status 0x%x):", status);
 		for (int i = 0; argv[i]; i++)
 			fprintf(stderr, " %s", argv[i]);
-		die("%s%s", r->out[0] ? "\n  stdout: " : "", r->out);
+		bench_die("%s%s", r->out[0] ? "\n  stdout: " : "", r->out);
 	}
 }
 
@@ -302,7 +290,7 @@ static void run_argv(char *const argv[], struct run *r, bool capture)
 
 	r->out[0] = 0;
 	if (capture && pipe2(pipefd, O_CLOEXEC))
-		die("pipe: %s", strerror(errno));
+		bench_die("pipe: %s", strerror(errno));
 	t0 = bench_now_ns();
 	pid = spawn(argv, capture ? pipefd[1] : null_fd(), cg_procs_fd(CG_CLI));
 	if (capture) {
@@ -369,7 +357,7 @@ static void write_file(const char *path, const char *text)
 	int fd = open(path, O_WRONLY | O_CLOEXEC);
 
 	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		die("%s: %s", path, strerror(errno));
+		bench_die("%s: %s", path, strerror(errno));
 	close(fd);
 }
 
@@ -382,7 +370,7 @@ static void write_file(const char *path, const char *text)
 static void netns_setup(void)
 {
 	if (unshare(CLONE_NEWNET))
-		die("unshare(CLONE_NEWNET): %s", strerror(errno));
+		bench_die("unshare(CLONE_NEWNET): %s", strerror(errno));
 	ip("link set lo up");
 	ip("link add esb0 type veth peer name esb1");
 	ip("link set esb1 up");
@@ -473,7 +461,7 @@ static long long memcg_usage(int which)
 	snprintf(path, sizeof(path), "%s/%s", g.cg[which], usage_file);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		die("%s: %s", path, strerror(errno));
+		bench_die("%s: %s", path, strerror(errno));
 	n = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (n > 0) {
@@ -481,7 +469,7 @@ static long long memcg_usage(int which)
 		v = atoll(buf);
 	}
 	if (v < 0)
-		die("%s: unreadable", path);
+		bench_die("%s: unreadable", path);
 	return v;
 }
 
@@ -528,7 +516,7 @@ static long long fd_memlock(int fd)
 	long long v = fdinfo_value(fd, "memlock");
 
 	if (v < 0)
-		die("fd %d: no memlock in its fdinfo", fd);
+		bench_die("fd %d: no memlock in its fdinfo", fd);
 	return v;
 }
 
@@ -552,7 +540,7 @@ static void map_set_add_inner(struct map_set *s, int fd, const struct bpf_map_in
 	__u32 inner;
 
 	if (info->key_size > sizeof(key))
-		die("map %s: key of %u bytes", info->name, info->key_size);
+		bench_die("map %s: key of %u bytes", info->name, info->key_size);
 	while (!bpf_map_get_next_key(fd, prev, next)) {
 		memcpy(key, next, info->key_size);
 		prev = key;
@@ -570,12 +558,12 @@ static void map_set_add_fd(struct map_set *s, int fd)
 	if (fdinfo_value(fd, "map_id") < 0)
 		return;		/* the program */
 	if (bpf_obj_get_info_by_fd(fd, &info, &len))
-		die("map info: %s", strerror(errno));
+		bench_die("map info: %s", strerror(errno));
 	for (int i = 0; i < s->n; i++)
 		if (s->id[i] == info.id)
 			return;
 	if (s->n == MAX_MAPS)
-		die("more than %d maps", MAX_MAPS);
+		bench_die("more than %d maps", MAX_MAPS);
 	s->id[s->n] = info.id;
 	s->memlock[s->n] = fd_memlock(fd);
 	snprintf(s->name[s->n], sizeof(s->name[0]), "%s", info.name);
@@ -589,7 +577,7 @@ static void map_set_add_id(struct map_set *s, __u32 id)
 	int fd = bpf_map_get_fd_by_id(id);
 
 	if (fd < 0)
-		die("map id %u: %s", id, strerror(errno));
+		bench_die("map id %u: %s", id, strerror(errno));
 	map_set_add_fd(s, fd);
 	close(fd);
 }
@@ -613,7 +601,7 @@ static void map_set_collect(struct map_set *s, int prog_fd)
 		snprintf(path, sizeof(path), "%s/%s", g.pin, e->d_name);
 		fd = bpf_obj_get(path);
 		if (fd < 0)
-			die("%s: %s", path, strerror(errno));
+			bench_die("%s: %s", path, strerror(errno));
 		map_set_add_fd(s, fd);
 		close(fd);
 	}
@@ -622,7 +610,7 @@ static void map_set_collect(struct map_set *s, int prog_fd)
 	info.nr_map_ids = MAX_MAPS;
 	info.map_ids = (__u64)(unsigned long)ids;
 	if (bpf_obj_get_info_by_fd(prog_fd, &info, &len))
-		die("program info: %s", strerror(errno));
+		bench_die("program info: %s", strerror(errno));
 	for (__u32 i = 0; i < info.nr_map_ids && i < MAX_MAPS; i++)
 		map_set_add_id(s, ids[i]);
 }
@@ -709,7 +697,7 @@ static char steered_to(int prog_fd, struct pkt *p)
 	pkt_finish(p);
 	opts.data_size_in = p->len;
 	if (bpf_prog_test_run_opts(prog_fd, &opts))
-		die("BPF_PROG_TEST_RUN: %s", strerror(errno));
+		bench_die("BPF_PROG_TEST_RUN: %s", strerror(errno));
 	if (opts.retval == XDP_PASS)
 		return '-';
 	/* the outer IPv4 header follows the Ethernet header */
@@ -739,7 +727,7 @@ static void check_datapath(int prog_fd, const struct loaded *live, const struct 
 	char text[INET6_ADDRSTRLEN];
 
 	if (!a || !p)
-		die("out of memory");
+		bench_die("out of memory");
 	bench_table_sample_prefixes(from->t, a, n, seed);
 	for (size_t i = 0; i < n; i++) {
 		char want = live->pop, got;
@@ -750,7 +738,7 @@ static void check_datapath(int prog_fd, const struct loaded *live, const struct 
 		got = steered_to(prog_fd, p);
 		if (got != want) {
 			format_addr(from->t->family, &a[i], text, sizeof(text));
-			die("after loading %s: a new flow from %s (of %s) went to '%c', want '%c'",
+			bench_die("after loading %s: a new flow from %s (of %s) went to '%c', want '%c'",
 			    live->name, text, from->name, got, want);
 		}
 	}
@@ -806,7 +794,7 @@ static void check_lookup(const struct loaded *live, const struct loaded *from, s
 			snprintf(want_pop, sizeof(want_pop), "%c", live->pop);
 		}
 		if (strcmp(got, want) || strcmp(pop, want_pop))
-			die("after loading %s: prefix lookup %s says %s pop %s, want %s pop %s",
+			bench_die("after loading %s: prefix lookup %s says %s pop %s, want %s pop %s",
 			    live->name, text, got, pop, want, want_pop);
 	}
 }
@@ -903,7 +891,7 @@ static void lpm_load(const struct bench_table *t, struct lpm_result *res)
 	sigset_t old;
 
 	if (pipe2(pipefd, O_CLOEXEC))
-		die("pipe: %s", strerror(errno));
+		bench_die("pipe: %s", strerror(errno));
 	cg_procs_fd(CG_LPM);	/* opened here, not in each child */
 	signals_hold(&old);
 	pid = fork();
@@ -912,7 +900,7 @@ static void lpm_load(const struct bench_table *t, struct lpm_result *res)
 		lpm_child(t, pipefd[1], cg_procs_fd(CG_LPM));
 	}
 	if (pid < 0)
-		die("fork: %s", strerror(errno));
+		bench_die("fork: %s", strerror(errno));
 	signals_release(pid, &old);
 	close(pipefd[1]);
 	if (read(pipefd[0], res, sizeof(*res)) != sizeof(*res))
@@ -921,7 +909,7 @@ static void lpm_load(const struct bench_table *t, struct lpm_result *res)
 	waitpid(pid, &status, 0);
 	g.child = 0;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) || res->seconds <= 0)
-		die("LPM trie baseline failed (status 0x%x)", status);
+		bench_die("LPM trie baseline failed (status 0x%x)", status);
 }
 
 /* ---- instances ------------------------------------------------------------ */
@@ -953,12 +941,12 @@ static void instance_remove(void)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", g.pin, e->d_name);
 		if (unlink(path) && rmdir(path))
-			die("%s: %s", path, strerror(errno));
+			bench_die("%s: %s", path, strerror(errno));
 	}
 	if (d)
 		closedir(d);
 	if (rmdir(g.pin))
-		die("%s: %s", g.pin, strerror(errno));
+		bench_die("%s: %s", g.pin, strerror(errno));
 }
 
 /*
@@ -987,7 +975,7 @@ static void instance_new(struct ctl *c)
 	snprintf(prog, sizeof(prog), "%s/prog", g.pin);
 	c->prog_fd = bpf_obj_get(prog);
 	if (c->prog_fd < 0)
-		die("%s: %s", prog, strerror(errno));
+		bench_die("%s: %s", prog, strerror(errno));
 	if (c->instances == 1)
 		c->new_kernel = g.cg[CG_CLI][0] ? memcg_settled(CG_CLI) : -1;
 }
@@ -1105,9 +1093,9 @@ static double state_change_ms(int prog_fd, struct pkt *p, double *cli_ms)
 		if (to == 'C')
 			seen = bench_now_ns();
 		else if (to != 'B')
-			die("pop.state_change: the probe went to '%c' while B went down", to);
+			bench_die("pop.state_change: the probe went to '%c' while B went down", to);
 		else if (bench_now_ns() - t0 > SEEN_TIMEOUT_NS)
-			die("pop.state_change: the data path did not see B go down in %llu s",
+			bench_die("pop.state_change: the data path did not see B go down in %llu s",
 			    SEEN_TIMEOUT_NS / 1000000000ull);
 	}
 	reap(pid, argv, &r, t0);
@@ -1129,7 +1117,7 @@ static void one_change_rep(int prog_fd, int i, struct pkt *p, struct change_figu
 	char to;
 
 	if (!q)
-		die("out of memory");
+		bench_die("out of memory");
 	cli(&r, false, "version", NULL);
 	f->start[i] = r.ns / 1e6;
 	cli(&r, false, "pop", "show", NULL);
@@ -1143,13 +1131,13 @@ static void one_change_rep(int prog_fd, int i, struct pkt *p, struct change_figu
 	build_probe(q, ES_AF_INET, &client);
 	to = steered_to(prog_fd, q);
 	if (to != 'C')
-		die("prefix.change: a new flow from %s goes to '%c', not C", host, to);
+		bench_die("prefix.change: a new flow from %s goes to '%c', not C", host, to);
 
 	f->state[i] = state_change_ms(prog_fd, p, &f->state_cli[i]);
 	cli(NULL, false, "pop", "set", "B", "state", "up", NULL);
 	to = steered_to(prog_fd, p);
 	if (to != 'B')
-		die("pop.state_change: B is up again but a new flow goes to '%c'", to);
+		bench_die("pop.state_change: B is up again but a new flow goes to '%c'", to);
 	free(q);
 }
 
@@ -1161,12 +1149,12 @@ static void one_changes(int prog_fd, int reps)
 	struct es_addr client;
 
 	if (!v || !p)
-		die("out of memory");
+		bench_die("out of memory");
 	inet_pton(AF_INET, STATE_CLIENT, &client.v4);
 	build_probe(p, ES_AF_INET, &client);
 	cli(NULL, false, "prefix", "add", STATE_CLIENT "/32", "pops", "B,C", NULL);
 	if (steered_to(prog_fd, p) != 'B')
-		die("a new flow from " STATE_CLIENT " does not go to B");
+		bench_die("a new flow from " STATE_CLIENT " does not go to B");
 	for (int i = 0; i < reps; i++)
 		one_change_rep(prog_fd, i, p, &f);
 
@@ -1202,7 +1190,7 @@ static void report_memory(const struct ctl *c)
 			flows += s->memlock[i];
 	}
 	if (tables <= 0 || rib <= 0)
-		die("maps.memlock: the classifier tables or the RIB were not found (%d maps)",
+		bench_die("maps.memlock: the classifier tables or the RIB were not found (%d maps)",
 		    s->n);
 
 	bench_section("control plane: memory with the full IPv4 table loaded");
@@ -1223,7 +1211,7 @@ static void report_memory(const struct ctl *c)
 	}
 	/* the instance alone: at least its tables, and no leftover of another */
 	if (c->full_kernel < tables || c->full_kernel > 2 * total || c->lpm4_mem.charged <= 0)
-		die("maps.kernel: the memory cgroup shows %lld bytes for maps of %lld (LPM: %lld)",
+		bench_die("maps.kernel: the memory cgroup shows %lld bytes for maps of %lld (LPM: %lld)",
 		    c->full_kernel, total, c->lpm4_mem.charged);
 	bench_result("maps.lpm_trie.kernel", c->lpm4_mem.charged / mib, "MiB", NULL);
 	bench_result("maps.kernel", c->full_kernel / mib, "MiB", "maps.lpm_trie.kernel");
@@ -1241,7 +1229,7 @@ static void find_cli(void)
 
 	snprintf(path, sizeof(path), "%s/edgesteer", build && *build ? build : "build");
 	if (!realpath(path, g.cli) || access(g.cli, X_OK))
-		die("%s: not found (build it with `make`)", path);
+		bench_die("%s: not found (build it with `make`)", path);
 }
 
 static void make_dirs(void)
@@ -1249,15 +1237,15 @@ static void make_dirs(void)
 	snprintf(g.dir, sizeof(g.dir), "/tmp/es-bench-control.XXXXXX");
 	if (!mkdtemp(g.dir)) {
 		g.dir[0] = 0;
-		die("mkdtemp: %s", strerror(errno));
+		bench_die("mkdtemp: %s", strerror(errno));
 	}
 	snprintf(g.mnt, sizeof(g.mnt), "%s/bpffs", g.dir);
 	if (mkdir(g.mnt, 0700)) {
 		g.mnt[0] = 0;
-		die("mkdir: %s", strerror(errno));
+		bench_die("mkdir: %s", strerror(errno));
 	}
 	if (mount("bpf", g.mnt, "bpf", 0, "mode=0700"))
-		die("mount -t bpf bpf %s: %s", g.mnt, strerror(errno));
+		bench_die("mount -t bpf bpf %s: %s", g.mnt, strerror(errno));
 	g.mounted = true;
 }
 
@@ -1272,7 +1260,7 @@ static void make_table(struct bench_table *t, __u8 family, size_t n, __u64 seed,
 	if (!err)
 		err = bench_table_write(t, l->file, strstr(file, ".gz"), target);
 	if (err)
-		die("%s: %s", l->file, strerror(-err));
+		bench_die("%s: %s", l->file, strerror(-err));
 	l->t = t;
 }
 
@@ -1286,7 +1274,7 @@ static void make_tables(struct ctl *c, struct bench_table *ta, struct bench_tabl
 	c->a_gz = c->a;
 	snprintf(c->a_gz.file, sizeof(c->a_gz.file), "%s/a.txt.gz", g.dir);
 	if (bench_table_write(ta, c->a_gz.file, true, "B,C"))
-		die("%s: cannot write", c->a_gz.file);
+		bench_die("%s: cannot write", c->a_gz.file);
 	c->a_gz.name = "table A (gzip)";
 	make_table(tb, ES_AF_INET, c->sz.v4, 2, &c->b, "b.txt.gz", "C,B");
 	c->b.pop = 'C';
@@ -1326,7 +1314,7 @@ int main(int argc, char **argv)
 
 	v = calloc(6 * c.sz.rounds, sizeof(double));
 	if (!v)
-		die("out of memory");
+		bench_die("out of memory");
 	c.lpm4 = v;
 	c.plain = v + c.sz.rounds;
 	c.gz = v + 2 * c.sz.rounds;

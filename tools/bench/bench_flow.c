@@ -88,35 +88,6 @@ struct expect {
 	enum es_counter event;	/* grew by the runs; ES_CNT_MAX: no flow event at all */
 };
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "bench_flow: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(1);
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (!p)
-		die("out of memory");
-	return p;
-}
-
-static void check(int err, const char *what)
-{
-	if (err < 0)
-		die("%s: %s", what, strerror(-err));
-}
-
 /* ---- flows ----------------------------------------------------------------- */
 
 /* Flow i: a client of its own in 10.0.0.0/8 (i times an odd constant is a
@@ -153,7 +124,7 @@ static void flow_frame(struct bench *b, size_t i, bool syn)
 		pkt_tcp_options(p, ack_opts, sizeof(ack_opts));
 	pkt_finish(p);
 	if (p->len > STRIDE)
-		die("frame of %zu bytes does not fit in %d", p->len, STRIDE);
+		bench_die("frame of %zu bytes does not fit in %d", p->len, STRIDE);
 	memcpy(b->frames + i * STRIDE, p->data, p->len);
 	b->lens[i] = p->len;
 }
@@ -169,7 +140,7 @@ static struct bench_frames frames_build(struct bench *b, size_t n, bool syn)
 		flow_frame(b, i, syn);
 	for (size_t i = 0; i < n; i += 1 + i % 61)
 		if (pkt_verify(b->frames + i * STRIDE, b->lens[i], 0, msg, sizeof(msg)))
-			die("flow %zu: invalid frame: %s", i, msg);
+			bench_die("flow %zu: invalid frame: %s", i, msg);
 	return f;
 }
 
@@ -197,8 +168,8 @@ static __u64 mono_ns(void)
 static void flows_pin(struct bench *b, size_t n)
 {
 	const size_t batch = 65536;
-	struct es_flow_key *keys = xcalloc(batch, sizeof(*keys));
-	struct es_flow *vals = xcalloc(batch, sizeof(*vals));
+	struct es_flow_key *keys = bench_calloc(batch, sizeof(*keys));
+	struct es_flow *vals = bench_calloc(batch, sizeof(*vals));
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 
 	while (b->pinned < n) {
@@ -211,7 +182,7 @@ static void flows_pin(struct bench *b, size_t n)
 			vals[j].last_ns = mono_ns();
 		}
 		if (bpf_map_update_batch(b->st->flows_fd, keys, vals, &count, &opts))
-			check(-errno, "flow table: batch update");
+			bench_check(-errno, "flow table: batch update");
 		b->pinned += count;
 	}
 	free(keys);
@@ -223,7 +194,7 @@ static void flows_pin(struct bench *b, size_t n)
 static void flows_unpin(struct bench *b)
 {
 	const size_t batch = 65536;
-	struct es_flow_key *keys = xcalloc(batch, sizeof(*keys));
+	struct es_flow_key *keys = bench_calloc(batch, sizeof(*keys));
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 	struct es_flow_key k;
 
@@ -233,11 +204,11 @@ static void flows_unpin(struct bench *b)
 		for (__u32 j = 0; j < count; j++)
 			flow_key(i + j, &keys[j]);
 		if (bpf_map_delete_batch(b->st->flows_fd, keys, &count, &opts))
-			check(-errno, "flow table: batch delete");
+			bench_check(-errno, "flow table: batch delete");
 	}
 	b->pinned = 0;
 	if (bpf_map_get_next_key(b->st->flows_fd, NULL, &k) == 0)
-		die("flow table not empty after removing every pinned flow");
+		bench_die("flow table not empty after removing every pinned flow");
 	free(keys);
 }
 
@@ -252,9 +223,9 @@ static void output_check(struct bench *b, size_t i, const char *name)
 	int verdict = fx_run(b->st, b->frames + i * STRIDE, b->lens[i], out, sizeof(out), &len);
 
 	if (verdict != XDP_TX)
-		die("%s: edgesteer returned %d, want XDP_TX (%d)", name, verdict, XDP_TX);
+		bench_die("%s: edgesteer returned %d, want XDP_TX (%d)", name, verdict, XDP_TX);
 	if (pkt_verify(out, len, 0, msg, sizeof(msg)) || strcmp(msg, "eth ipv4 ipv4 tcp"))
-		die("%s: output frame is not IPv4 in IPv4: %s", name, msg);
+		bench_die("%s: output frame is not IPv4 in IPv4: %s", name, msg);
 }
 
 static __u64 counter(struct bench *b, enum es_counter c)
@@ -290,14 +261,14 @@ static void measure(struct bench *b, const struct bench_frames *f, size_t probe,
 
 	if (prog.verdict != XDP_TX || prog.verdict_mismatches || base.verdict != XDP_TX ||
 	    base.verdict_mismatches)
-		die("%s: verdicts %u (%zu others) and baseline %u (%zu others), want XDP_TX",
+		bench_die("%s: verdicts %u (%zu others) and baseline %u (%zu others), want XDP_TX",
 		    name, prog.verdict, prog.verdict_mismatches, base.verdict,
 		    base.verdict_mismatches);
 	if (tunnel != (__u64)runs || pop != (__u64)runs)
-		die("%s: %ld runs, %llu tunnelled, %llu to POP %u", name, runs,
+		bench_die("%s: %ld runs, %llu tunnelled, %llu to POP %u", name, runs,
 		    (unsigned long long)tunnel, (unsigned long long)pop, e->pop);
 	if (e->event == ES_CNT_MAX ? all != 0 : (event != (__u64)runs || all != (__u64)runs))
-		die("%s: %ld runs, but %s grew by %llu and all flow events by %llu", name, runs,
+		bench_die("%s: %ld runs, but %s grew by %llu and all flow events by %llu", name, runs,
 		    e->event == ES_CNT_MAX ? "-" : es_counter_name(e->event),
 		    (unsigned long long)event, (unsigned long long)all);
 
@@ -329,28 +300,28 @@ static void setup(struct bench *b)
 	struct bpf_program *prog;
 
 	libbpf_set_print(NULL);
-	check(es_state_load(&b->st, NULL, &lim), "es_state_load");
+	bench_check(es_state_load(&b->st, NULL, &lim), "es_state_load");
 	b->minimal = bpf_object__open_file(obj ? obj : "build/tools/bench/minimal.bpf.o", NULL);
 	if (!b->minimal || bpf_object__load(b->minimal))
-		die("cannot load the minimal programs (ES_MINIMAL_OBJ)");
+		bench_die("cannot load the minimal programs (ES_MINIMAL_OBJ)");
 	prog = bpf_object__find_program_by_name(b->minimal, "minimal_tx");
 	if (!prog)
-		die("no minimal_tx program");
+		bench_die("no minimal_tx program");
 	b->base_fd = bpf_program__fd(prog);
 
-	check(fx_config(b->st, SELF_POP, SELF4, 6080), "config");
-	check(fx_pop_tunnel(b->st, POP_B, "b", "198.51.100.2", SELF4, ES_ENCAP_IPIP, 1500,
+	bench_check(fx_config(b->st, SELF_POP, SELF4, 6080), "config");
+	bench_check(fx_pop_tunnel(b->st, POP_B, "b", "198.51.100.2", SELF4, ES_ENCAP_IPIP, 1500,
 			    NEXTHOP_LO, mac_pop_src, mac_pop_dst), "POP B");
-	check(fx_pop_tunnel(b->st, POP_C, "c", "198.51.100.3", SELF4, ES_ENCAP_IPIP, 1500,
+	bench_check(fx_pop_tunnel(b->st, POP_C, "c", "198.51.100.3", SELF4, ES_ENCAP_IPIP, 1500,
 			    NEXTHOP_LO, mac_pop_src, mac_pop_dst), "POP C");
-	check(fx_vip(b->st, VIP4, 0, 0), "VIP");
-	check(fx_prefix(b->st, CLIENTS, ES_ACTION_POPS, b_then_c, 2), "prefix");
+	bench_check(fx_vip(b->st, VIP4, 0, 0), "VIP");
+	bench_check(fx_prefix(b->st, CLIENTS, ES_ACTION_POPS, b_then_c, 2), "prefix");
 	fx_addr("10.0.0.0", &clients);
-	check(es_prefix_get(b->st, ES_AF_INET, &clients, 8, &steer, &b->decision), "prefix");
+	bench_check(es_prefix_get(b->st, ES_AF_INET, &clients, 8, &steer, &b->decision), "prefix");
 
-	b->frames = xcalloc(MAX_FLOWS, STRIDE);
-	b->lens = xcalloc(MAX_FLOWS, sizeof(*b->lens));
-	b->p = xcalloc(1, sizeof(*b->p));
+	b->frames = bench_calloc(MAX_FLOWS, STRIDE);
+	b->lens = bench_calloc(MAX_FLOWS, sizeof(*b->lens));
+	b->p = bench_calloc(1, sizeof(*b->p));
 }
 
 int main(int argc, char **argv)
@@ -375,7 +346,7 @@ int main(int argc, char **argv)
 	f = frames_build(&b, 1, false);
 	measure(&b, &f, 0, sz->runs, &steady, "flow.steady");
 
-	check(fx_pop_state(b.st, POP_B, ES_STATE_DRAIN), "drain B");
+	bench_check(fx_pop_state(b.st, POP_B, ES_STATE_DRAIN), "drain B");
 	measure_hits(&b, 1, sz->runs);
 	measure_hits(&b, 100000, sz->runs);
 	measure_hits(&b, MAX_FLOWS, sz->runs_million);

@@ -188,18 +188,6 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-static void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "bench_live: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(1);	/* atexit: cleanup() */
-}
-
 /* ---- commands ------------------------------------------------------------ */
 
 /* Run a command (no shell; words split at spaces) with `input` (or
@@ -220,21 +208,21 @@ static void run_line(const char *line, const char *input)
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	if (input) {
 		if (pipe2(in, O_CLOEXEC))
-			die("pipe: %s", strerror(errno));
+			bench_die("pipe: %s", strerror(errno));
 		posix_spawn_file_actions_adddup2(&fa, in[0], 0);
 	}
 	if (posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ))
-		die("cannot run %s", argv[0]);
+		bench_die("cannot run %s", argv[0]);
 	posix_spawn_file_actions_destroy(&fa);
 	if (input) {
 		close(in[0]);
 		/* a pipe holds 64 KiB: far more than any input here */
 		if (write(in[1], input, strlen(input)) != (ssize_t)strlen(input))
-			die("cannot feed %s: %s", argv[0], strerror(errno));
+			bench_die("cannot feed %s: %s", argv[0], strerror(errno));
 		close(in[1]);
 	}
 	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
-		die("command failed: %s", line);
+		bench_die("command failed: %s", line);
 }
 
 static void __attribute__((format(printf, 1, 2))) run(const char *fmt, ...)
@@ -256,7 +244,7 @@ static void sysctl_set(const char *path, const char *value)
 	snprintf(full, sizeof(full), "/proc/sys/net/%s", path);
 	fd = open(full, O_WRONLY);
 	if (fd < 0 || write(fd, value, strlen(value)) != (ssize_t)strlen(value))
-		die("cannot set %s: %s", full, strerror(errno));
+		bench_die("cannot set %s: %s", full, strerror(errno));
 	close(fd);
 }
 
@@ -272,7 +260,7 @@ static void enter_namespace(void)
 	run("ip netns add %s", env.netns);
 	fd = open(env.netns_path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || setns(fd, CLONE_NEWNET))
-		die("cannot enter namespace %s: %s", env.netns, strerror(errno));
+		bench_die("cannot enter namespace %s: %s", env.netns, strerror(errno));
 	close(fd);
 }
 
@@ -312,10 +300,10 @@ static void mount_bpffs(void)
 	snprintf(env.bpffs, sizeof(env.bpffs), "/tmp/es-live.XXXXXX");
 	if (!mkdtemp(env.bpffs)) {
 		env.bpffs[0] = 0;
-		die("mkdtemp: %s", strerror(errno));
+		bench_die("mkdtemp: %s", strerror(errno));
 	}
 	if (mount("bpf", env.bpffs, "bpf", 0, NULL))
-		die("cannot mount bpffs on %s: %s", env.bpffs, strerror(errno));
+		bench_die("cannot mount bpffs on %s: %s", env.bpffs, strerror(errno));
 	env.mounted = true;
 }
 
@@ -358,7 +346,7 @@ static void ethtool_call(const char *dev, void *cmd)
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
 	ifr.ifr_data = cmd;
 	if (ioctl(ethtool_sock, SIOCETHTOOL, &ifr))
-		die("ethtool stats of %s: %s", dev, strerror(errno));
+		bench_die("ethtool stats of %s: %s", dev, strerror(errno));
 }
 
 /* "rx_queue_3_xdp_tx" -> "rx_xdp_tx": queues are summed. */
@@ -397,7 +385,7 @@ static void veth_open(struct veth_dev *d, const char *name)
 	d->field = calloc(d->n, sizeof(*d->field));
 	d->stats = calloc(1, sizeof(*d->stats) + (size_t)d->n * sizeof(__u64));
 	if (!strs || !d->field || !d->stats)
-		die("out of memory");
+		bench_die("out of memory");
 	strs->cmd = ETHTOOL_GSTRINGS;
 	strs->string_set = ETH_SS_STATS;
 	strs->len = d->n;
@@ -481,7 +469,7 @@ static void snapshot(struct live *lv, enum es_counter reason, struct snapshot *s
 	veth_read(&lv->sink, &s->sink);
 	if (es_stats_read(lv->st, s->es) || lv->st->ncpus > MAX_CPUS ||
 	    bpf_map_lookup_elem(lv->st->stats_fd, &key, v))
-		die("cannot read edgesteer's counters");
+		bench_die("cannot read edgesteer's counters");
 	for (int i = 0; i < lv->st->ncpus; i++)
 		s->es_cpu[i] = v[i].packets;
 }
@@ -491,7 +479,7 @@ static int prog_fd(struct bpf_object *obj, const char *name)
 	struct bpf_program *p = bpf_object__find_program_by_name(obj, name);
 
 	if (!p)
-		die("no program %s", name);
+		bench_die("no program %s", name);
 	return bpf_program__fd(p);
 }
 
@@ -500,7 +488,7 @@ static struct bpf_object *load_object(const char *path)
 	struct bpf_object *obj = bpf_object__open_file(path, NULL);
 
 	if (!obj || bpf_object__load(obj))
-		die("cannot load %s (make tests builds it)", path);
+		bench_die("cannot load %s (make tests builds it)", path);
 	return obj;
 }
 
@@ -510,7 +498,7 @@ static void build_frame(const struct live_path *p, struct frame *f)
 	bool v6 = strchr(p->src, ':');
 
 	if (!k)
-		die("out of memory");
+		bench_die("out of memory");
 	pkt_init(k);
 	pkt_eth(k, mac_rx, mac_gen);
 	if (v6)
@@ -521,7 +509,7 @@ static void build_frame(const struct live_path *p, struct frame *f)
 	pkt_pattern(k, v6 ? 16 : 22, 1);	/* 78 / 64 bytes on the wire */
 	pkt_finish(k);
 	if (k->len < LIVE_HDR_LEN || k->len > sizeof(f->data))
-		die("frame of %zu bytes", k->len);
+		bench_die("frame of %zu bytes", k->len);
 	memcpy(f->data, k->data, k->len);
 	f->len = k->len;
 	free(k);
@@ -535,7 +523,7 @@ static void set_generator(struct live *lv, const struct frame *f)
 
 	memcpy(g.header, f->data, LIVE_HDR_LEN);
 	if (bpf_map_update_elem(lv->bss_fd, &zero, &g, BPF_ANY))
-		die("cannot set the generator's frame: %s", strerror(errno));
+		bench_die("cannot set the generator's frame: %s", strerror(errno));
 }
 
 /* Time of a run: the kernel's own (it leaves out the time the generator
@@ -561,7 +549,7 @@ static struct run_time generate(struct live *lv, int fd, const struct frame *f, 
 	unsigned long long t0 = bench_now_ns();
 
 	if (bpf_prog_test_run_opts(fd, &opts))
-		die("live test run: %s (needs BPF_F_TEST_XDP_LIVE_FRAMES, Linux 5.18+)",
+		bench_die("live test run: %s (needs BPF_F_TEST_XDP_LIVE_FRAMES, Linux 5.18+)",
 		    strerror(errno));
 	return (struct run_time){ .ns = opts.duration, .wall_ns = bench_now_ns() - t0 };
 }
@@ -569,7 +557,7 @@ static struct run_time generate(struct live *lv, int fd, const struct frame *f, 
 static void attach_receiver(struct live *lv, int fd)
 {
 	if (bpf_link_update(lv->link_fd, fd, NULL))
-		die("cannot swap the program on rx0: %s", strerror(errno));
+		bench_die("cannot swap the program on rx0: %s", strerror(errno));
 }
 
 static __u64 es_delta(const struct snapshot *a, const struct snapshot *b, enum es_counter c)
@@ -645,25 +633,25 @@ static void check(const struct live_path *p, const char *who, const struct tally
 	__u64 slack = t->received / 100 + 64;
 
 	if (t->received < need)
-		die("live.%s, %s: the receiver processed %llu of %llu frames sent (%.1f%%; "
+		bench_die("live.%s, %s: the receiver processed %llu of %llu frames sent (%.1f%%; "
 		    "%llu entered its ring)", p->name, who, (unsigned long long)t->received,
 		    (unsigned long long)t->sent, 100.0 * t->received / t->sent,
 		    (unsigned long long)t->xmit);
 	if (t->verdict + slack < t->received || t->verdict < need)
-		die("live.%s, %s: %llu of %llu received frames got %s", p->name, who,
+		bench_die("live.%s, %s: %llu of %llu received frames got %s", p->name, who,
 		    (unsigned long long)t->verdict, (unsigned long long)t->received,
 		    verdict_names[p->verdict]);
 	if (p->next_hop && t->forwarded < need)
-		die("live.%s, %s: only %llu of %llu frames reached %s", p->name, who,
+		bench_die("live.%s, %s: only %llu of %llu frames reached %s", p->name, who,
 		    (unsigned long long)t->forwarded, (unsigned long long)t->sent, p->next_hop);
 	if (es && (t->es_reason + slack < t->received || t->es_reason < need ||
 		   t->es_verdict + slack < t->received))
-		die("live.%s: edgesteer counted %llu frames as %s and %llu as %s, of %llu "
+		bench_die("live.%s: edgesteer counted %llu frames as %s and %llu as %s, of %llu "
 		    "received", p->name, (unsigned long long)t->es_reason,
 		    es_counter_name(p->reason), (unsigned long long)t->es_verdict,
 		    verdict_names[p->verdict], (unsigned long long)t->received);
 	if (es && p->resolve_pop && t->es_fib)
-		die("live.%s: %llu FIB lookups with the next hop set in the POP", p->name,
+		bench_die("live.%s: %llu FIB lookups with the next hop set in the POP", p->name,
 		    (unsigned long long)t->es_fib);
 }
 
@@ -762,12 +750,12 @@ static void resolve_next_hop(struct live *lv, __u32 id)
 	struct es_pop pop;
 
 	if (es_pop_get(lv->st, id, &pop))
-		die("no POP %u", id);
+		bench_die("no POP %u", id);
 	pop.ifindex = if_nametoindex(DEV_RX);
 	memcpy(pop.smac, mac_rx, 6);
 	memcpy(pop.dmac, mac_gen, 6);
 	if (bpf_map_update_elem(lv->st->pops_fd, &id, &pop, BPF_EXIST))
-		die("cannot set POP %u's next hop: %s", id, strerror(errno));
+		bench_die("cannot set POP %u's next hop: %s", id, strerror(errno));
 }
 
 /* edgesteer's state in the private bpffs, configured with its CLI. */
@@ -786,7 +774,7 @@ static void configure(struct live *lv)
 	/* small classifier tables: created here, the CLI then opens them */
 	err = es_state_open(&lv->st, pin, ES_OPEN_CREATE, &lim);
 	if (err)
-		die("cannot create edgesteer's state under %s: %s", pin, strerror(-err));
+		bench_die("cannot create edgesteer's state under %s: %s", pin, strerror(-err));
 
 	/* one CLI call, all or nothing */
 	snprintf(cmd, sizeof(cmd), "%s --pin-path %s batch file -", cli, pin);
@@ -817,10 +805,10 @@ static void configure(struct live *lv)
 	snprintf(link, sizeof(link), "%s/link_native_" DEV_RX, pin);
 	lv->link_fd = bpf_obj_get(link);
 	if (lv->link_fd < 0)
-		die("no pinned link at %s: %s", link, strerror(errno));
+		bench_die("no pinned link at %s: %s", link, strerror(errno));
 	if (bpf_obj_get_info_by_fd(lv->link_fd, &info, &len) ||
 	    bpf_obj_get_info_by_fd(lv->st->prog_fd, &pinfo, &plen) || info.prog_id != pinfo.id)
-		die("the link on " DEV_RX " does not run the pinned edgesteer program");
+		bench_die("the link on " DEV_RX " does not run the pinned edgesteer program");
 }
 
 static void attach_sink(struct live *lv, const char *dev)
@@ -828,7 +816,7 @@ static void attach_sink(struct live *lv, const char *dev)
 	int fd = prog_fd(lv->own, "live_sink");
 
 	if (bpf_xdp_attach(if_nametoindex(dev), fd, XDP_FLAGS_DRV_MODE, NULL))
-		die("cannot attach live_sink to %s: %s", dev, strerror(errno));
+		bench_die("cannot attach live_sink to %s: %s", dev, strerror(errno));
 }
 
 static void setup_programs(struct live *lv)
@@ -852,14 +840,14 @@ static void setup_programs(struct live *lv)
 			lv->bss_fd = bpf_map__fd(m);
 	}
 	if (lv->bss_fd < 0)
-		die("live.bpf.o: no .bss of %zu bytes", sizeof(struct live_globals));
+		bench_die("live.bpf.o: no .bss of %zu bytes", sizeof(struct live_globals));
 
 	lv->gen_ifindex = if_nametoindex(DEV_GEN);
 	lv->out_ifindex = if_nametoindex(DEV_OUT);
 	m = bpf_object__find_map_by_name(lv->own, "live_egress");
 	if (!m || bpf_map_update_elem(bpf_map__fd(m), &lv->out_ifindex, &lv->out_ifindex,
 				      BPF_ANY))
-		die("cannot put " DEV_OUT " in the baseline's device map");
+		bench_die("cannot put " DEV_OUT " in the baseline's device map");
 	/* the far ends accept XDP frames only with a program of their own */
 	attach_sink(lv, DEV_GEN);
 	attach_sink(lv, DEV_SINK);
@@ -881,7 +869,7 @@ int main(int argc, char **argv)
 		       (struct plan){ .rounds = 8, .round_s = 0.25, .calibrate = 100000 };
 	lv.build = getenv("ES_BUILD") && *getenv("ES_BUILD") ? getenv("ES_BUILD") : "build";
 	if (geteuid())
-		die("needs root (network namespaces, XDP)");
+		bench_die("needs root (network namespaces, XDP)");
 	libbpf_set_print(NULL);
 
 	atexit(cleanup);

@@ -155,35 +155,6 @@ struct world {
 	__u64 rs;
 };
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "bench_path: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\n");
-	exit(1);
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (!p)
-		die("out of memory");
-	return p;
-}
-
-static void check(int err, const char *what)
-{
-	if (err < 0)
-		die("%s: %s", what, strerror(-err));
-}
-
 /* ---- clients ------------------------------------------------------------- */
 
 static __u64 addr_hash(const struct es_addr *a)
@@ -204,17 +175,17 @@ static __u64 addr_hash(const struct es_addr *a)
 static void clients_draw(const struct bench_table *t, struct es_addr *out, size_t n, __u64 seed)
 {
 	size_t cap = 1024, have = 0;
-	struct es_addr *batch = xcalloc(n, sizeof(*batch));
+	struct es_addr *batch = bench_calloc(n, sizeof(*batch));
 	__u32 *slot;
 
 	while (cap < 2 * n)
 		cap <<= 1;
-	slot = xcalloc(cap, sizeof(*slot));
+	slot = bench_calloc(cap, sizeof(*slot));
 	for (int round = 0; have < n; round++) {
 		size_t want = n - have;
 
 		if (round == 64)
-			die("cannot draw %zu distinct clients from a %zu-prefix table", n, t->n);
+			bench_die("cannot draw %zu distinct clients from a %zu-prefix table", n, t->n);
 		bench_table_sample_space(t, batch, want, seed + round);
 		for (size_t k = 0; k < want; k++) {
 			size_t i = addr_hash(&batch[k]) & (cap - 1);
@@ -285,7 +256,7 @@ static void path_frame(struct world *w, const struct path *pa, const struct es_a
 static void frame_store(struct world *w, size_t i)
 {
 	if (w->p->len > STRIDE)
-		die("frame of %zu bytes does not fit in %d", w->p->len, STRIDE);
+		bench_die("frame of %zu bytes does not fit in %d", w->p->len, STRIDE);
 	memcpy(w->frames + i * STRIDE, w->p->data, w->p->len);
 	w->lens[i] = w->p->len;
 }
@@ -298,7 +269,7 @@ static void frames_verify(const struct world *w, size_t n, const char *what)
 
 	for (size_t i = 0; i < n; i += 1 + (i % 61)) {
 		if (pkt_verify(w->frames + i * STRIDE, w->lens[i], GUE_PORT, msg, sizeof(msg)))
-			die("%s: frame %zu is invalid: %s", what, i, msg);
+			bench_die("%s: frame %zu is invalid: %s", what, i, msg);
 	}
 }
 
@@ -352,7 +323,7 @@ static void table_steer(struct world *w, enum steer s, bool with_v6)
 	}
 	for (size_t i = 0; i < n; i++)
 		w->specs[i].steer = st;
-	check(es_prefixes_replace(w->st, w->specs, n), "es_prefixes_replace");
+	bench_check(es_prefixes_replace(w->st, w->specs, n), "es_prefixes_replace");
 	w->steer = s;
 	w->v6_loaded = with_v6;
 	bench_note("table: %zu IPv4 + %zu IPv6 prefixes now %s (load: %.2f s, not part of this "
@@ -387,9 +358,9 @@ static void lookup_check(struct world *w, const struct path *pa)
 	if (want < 0)
 		return;
 	for (size_t i = 0; i < w->nclients; i += 1 + w->nclients / 64) {
-		check(es_prefix_lookup(w->st, pa->client, &src[i], &res), "es_prefix_lookup");
+		bench_check(es_prefix_lookup(w->st, pa->client, &src[i], &res), "es_prefix_lookup");
 		if (res.transition || res.decision == 0 || res.action != want)
-			die("%s: client %zu: the table says decision %u action %u%s, want "
+			bench_die("%s: client %zu: the table says decision %u action %u%s, want "
 			    "action %d", pa->name, i, res.decision, res.action,
 			    res.transition ? " (transition)" : "", want);
 	}
@@ -408,18 +379,18 @@ static void world_set(struct world *w, const struct path *pa)
 
 	if (w->steer != pa->steer || w->v6_loaded != want_v6)
 		table_steer(w, pa->steer, want_v6);
-	check(fx_config(w->st, pa->role == POP_SELF ? THE_POP : SELF_POP, SELF4, GUE_PORT),
+	bench_check(fx_config(w->st, pa->role == POP_SELF ? THE_POP : SELF_POP, SELF4, GUE_PORT),
 	      "config");
 	switch (pa->role) {
 	case POP_ANY:
 		break;
 	case POP_SELF:
 	case POP_TUNNEL:
-		check(fx_pop_tunnel(w->st, THE_POP, "the-pop", pa->endpoint, pa->source, pa->encap,
+		bench_check(fx_pop_tunnel(w->st, THE_POP, "the-pop", pa->endpoint, pa->source, pa->encap,
 				    1500, NEXTHOP_LO, mac_pop_src, mac_pop_dst), "tunnel POP");
 		break;
 	case POP_REDIRECT:
-		check(fx_pop_redirect(w->st, THE_POP, "the-pop", NEXTHOP_LO, mac_pop_src,
+		bench_check(fx_pop_redirect(w->st, THE_POP, "the-pop", NEXTHOP_LO, mac_pop_src,
 				      mac_pop_dst), "redirect POP");
 		break;
 	}
@@ -435,42 +406,42 @@ static void world_load(struct world *w, const struct sizes *sz)
 	__u32 lo = NEXTHOP_LO;
 
 	libbpf_set_print(NULL);
-	check(es_state_load(&w->st, NULL, &lim), "es_state_load");
+	bench_check(es_state_load(&w->st, NULL, &lim), "es_state_load");
 	w->minimal = bpf_object__open_file(obj ? obj : "build/tools/bench/minimal.bpf.o", NULL);
 	if (!w->minimal || bpf_object__load(w->minimal))
-		die("cannot load the minimal programs (ES_MINIMAL_OBJ)");
+		bench_die("cannot load the minimal programs (ES_MINIMAL_OBJ)");
 
-	check(fx_vip(w->st, VIP4, 0, 0), "VIP");
-	check(fx_vip(w->st, VIP6, 0, 0), "VIP");
-	check(fx_peer(w->st, PEER4), "peer");
+	bench_check(fx_vip(w->st, VIP4, 0, 0), "VIP");
+	bench_check(fx_vip(w->st, VIP6, 0, 0), "VIP");
+	bench_check(fx_peer(w->st, PEER4), "peer");
 	/* lo in the egress devmap: the redirect POP's interface exists */
 	if (bpf_map_update_elem(w->st->egress_fd, &lo, &lo, BPF_ANY))
-		check(-errno, "egress devmap");
+		bench_check(-errno, "egress devmap");
 
-	check(bench_table_make(&t4, ES_AF_INET, sz->v4_prefixes, 4, &none), "IPv4 table");
-	check(bench_table_make(&t6, ES_AF_INET6, sz->v6_prefixes, 6, &none), "IPv6 table");
+	bench_check(bench_table_make(&t4, ES_AF_INET, sz->v4_prefixes, 4, &none), "IPv4 table");
+	bench_check(bench_table_make(&t6, ES_AF_INET6, sz->v6_prefixes, 6, &none), "IPv6 table");
 	w->n4 = t4.n;
 	w->n6 = t6.n;
-	w->specs = xcalloc(w->n4 + w->n6, sizeof(*w->specs));
+	w->specs = bench_calloc(w->n4 + w->n6, sizeof(*w->specs));
 	memcpy(w->specs, t4.v, w->n4 * sizeof(*w->specs));
 	memcpy(w->specs + w->n4, t6.v, w->n6 * sizeof(*w->specs));
 
 	w->nclients = sz->clients;
-	w->clients4 = xcalloc(w->nclients, sizeof(*w->clients4));
-	w->clients6 = xcalloc(w->nclients, sizeof(*w->clients6));
+	w->clients4 = bench_calloc(w->nclients, sizeof(*w->clients4));
+	w->clients6 = bench_calloc(w->nclients, sizeof(*w->clients6));
 	clients_draw(&t4, w->clients4, w->nclients, 44);
 	clients_draw(&t6, w->clients6, w->nclients, 66);
 	bench_table_free(&t4);
 	bench_table_free(&t6);
 
-	w->sports = xcalloc(w->nclients, sizeof(*w->sports));
+	w->sports = bench_calloc(w->nclients, sizeof(*w->sports));
 	w->rs = 2024;
 	for (size_t i = 0; i < w->nclients; i++)
 		w->sports[i] = 1024 + bench_rand(&w->rs) % (65536 - 1024);
-	w->frames = xcalloc(w->nclients, STRIDE);
-	w->lens = xcalloc(w->nclients, sizeof(*w->lens));
-	w->p = xcalloc(1, sizeof(*w->p));
-	w->inner = xcalloc(1, sizeof(*w->inner));
+	w->frames = bench_calloc(w->nclients, STRIDE);
+	w->lens = bench_calloc(w->nclients, sizeof(*w->lens));
+	w->p = bench_calloc(1, sizeof(*w->p));
+	w->inner = bench_calloc(1, sizeof(*w->inner));
 	w->steer = (enum steer)-1;
 }
 
@@ -517,7 +488,7 @@ static int baseline_fd(struct world *w, unsigned int verdict)
 	snprintf(name, sizeof(name), "minimal_%s", verdict_name(verdict));
 	prog = bpf_object__find_program_by_name(w->minimal, name);
 	if (!prog)
-		die("no baseline program %s", name);
+		bench_die("no baseline program %s", name);
 	return bpf_program__fd(prog);
 }
 
@@ -533,15 +504,15 @@ static void output_check(struct world *w, const struct path *pa, const struct be
 
 	verdict = fx_run(w->st, f->data, f->len[0], out, sizeof(out), &len);
 	if (verdict != (int)pa->verdict)
-		die("%s: edgesteer returned %d (%s), the path ends in %s", what, verdict,
+		bench_die("%s: edgesteer returned %d (%s), the path ends in %s", what, verdict,
 		    verdict < 0 ? strerror(-verdict) : verdict_name(verdict),
 		    verdict_name(pa->verdict));
 	if (!pa->walk)
 		return;
 	if (pkt_verify(out, len, GUE_PORT, msg, sizeof(msg)))
-		die("%s: invalid output frame: %s", what, msg);
+		bench_die("%s: invalid output frame: %s", what, msg);
 	if (strcmp(msg, pa->walk))
-		die("%s: output frame is '%s', want '%s'", what, msg, pa->walk);
+		bench_die("%s: output frame is '%s', want '%s'", what, msg, pa->walk);
 }
 
 /* Time a path over frames f; results NAME and NAME.baseline. Returns the
@@ -562,15 +533,15 @@ static double measure(struct world *w, const struct path *pa, const struct bench
 	verdict = fx_counter(w->st, vc) - verdict0;
 
 	if (prog.verdict != pa->verdict || prog.verdict_mismatches)
-		die("%s: edgesteer returned %s, and another verdict %zu times; want %s", name,
+		bench_die("%s: edgesteer returned %s, and another verdict %zu times; want %s", name,
 		    verdict_name(prog.verdict), prog.verdict_mismatches,
 		    verdict_name(pa->verdict));
 	if (base.verdict != prog.verdict || base.verdict_mismatches)
-		die("%s: the baseline returned %s (%zu mismatches), edgesteer %s", name,
+		bench_die("%s: the baseline returned %s (%zu mismatches), edgesteer %s", name,
 		    verdict_name(base.verdict), base.verdict_mismatches,
 		    verdict_name(prog.verdict));
 	if (reason != (__u64)runs || verdict != (__u64)runs)
-		die("%s: %ld runs, but the %s counter grew by %llu and verdict_%s by %llu", name,
+		bench_die("%s: %ld runs, but the %s counter grew by %llu and verdict_%s by %llu", name,
 		    runs, es_counter_name(pa->reason), (unsigned long long)reason,
 		    verdict_name(pa->verdict), (unsigned long long)verdict);
 

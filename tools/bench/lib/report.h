@@ -13,6 +13,7 @@
 #define ES_BENCH_REPORT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* The options every benchmark takes: --quick (smaller counts). */
 struct bench_opts {
@@ -36,5 +37,15 @@ void bench_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Monotonic clock in ns. */
 unsigned long long bench_now_ns(void);
+
+/* A benchmark that cannot measure what it claims stops: "PROG: message"
+ * on stderr, exit status 1 (atexit handlers clean up). */
+void bench_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* calloc that never returns NULL (n 0 allowed). */
+void *bench_calloc(size_t n, size_t size);
+
+/* Dies with "what: strerror(-err)" when err < 0. */
+void bench_check(int err, const char *what);
 
 #endif /* ES_BENCH_REPORT_H */

@@ -63,7 +63,7 @@ transfer() {
 capture_start() {
 	rm -f "$1" "$1.log"
 	ip netns exec "$NS_CL" tcpdump -i cl0 --immediate-mode -U -n -s 128 -w "$1" \
-		'tcp port 9090' \
+		'tcp port 9090 or tcp port 8080' \
 		2>"$1.log" &
 	CAP_PID=$!
 	for _ in $(seq 50); do
@@ -164,6 +164,30 @@ test_direct_connection_untouched() {
 	[ "$(event b mss_clamped)" = "$clamped0" ] || fail "B clamped a direct connection"
 }
 
+# `config set mss-clamp off` reaches the data path: a tunnelled connection
+# keeps B's own MSS and nothing is clamped; back on, it is clamped again.
+# (Short answers only: with the clamp off, full-size segments black-hole.)
+test_switch_from_cli() {
+	local clamped0 got
+	steer B || fail "steer"
+	topo_es b config set mss-clamp off || fail "config set off"
+	clamped0=$(event b mss_clamped)
+	capture_start "$ES_TMP/off.pcap" || fail "tcpdump did not start"
+	got=$(topo_ask 192.0.2.10 tcp)
+	capture_stop "$ES_TMP/off.pcap"
+	topo_es b config set mss-clamp on || fail "config set on"
+	[ "$got" = pop-b ] || fail "served by '$got'"
+	[ "$(synacks "$ES_TMP/off.pcap" | cut -f1)" = 1460 ] ||
+		fail "clamp off: SYN-ACK '$(synacks "$ES_TMP/off.pcap")', expected MSS 1460"
+	[ "$(event b mss_clamped)" = "$clamped0" ] || fail "clamped while off"
+
+	capture_start "$ES_TMP/on.pcap" || fail "tcpdump did not start"
+	got=$(topo_ask 192.0.2.10 tcp)
+	capture_stop "$ES_TMP/on.pcap"
+	[ "$(synacks "$ES_TMP/on.pcap" | cut -f1)" = "$(expect_mss 20 20)" ] ||
+		fail "clamp on again: SYN-ACK '$(synacks "$ES_TMP/on.pcap")'"
+}
+
 # Attach is idempotent, show lists the clamp (JSON stays valid), detach
 # removes the pinned link.
 test_link_commands() {
@@ -193,6 +217,7 @@ es_run_test test_6in4_v6_client
 es_run_test test_gue_v4_client
 es_run_test test_gue_v6_client
 es_run_test test_direct_connection_untouched
+es_run_test test_switch_from_cli
 es_run_test test_link_commands
 echo "$ES_PASSED passed, $ES_FAILED failed"
 es_finish

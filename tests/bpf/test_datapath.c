@@ -75,6 +75,11 @@ struct popd {
 	bool keep_dmac;		/* redirect POP without a destination MAC */
 };
 
+/* The MTU-0 POPs ask their interface for its MTU above 1280 bytes (too_big.h),
+ * in test_run's namespace: an ifindex no host has, so that every packet fits
+ * (setup() checks; a real ifindex 8 with its own MTU made big packets too big). */
+#define IFINDEX_ABSENT	0x7ffffff0
+
 #define T ES_POP_TUNNEL
 #define RD ES_POP_REDIRECT
 #define IPIP ES_ENCAP_IPIP
@@ -83,8 +88,8 @@ static struct popd POPS[] = {
 	{ 1, "self", T, IPIP, SELF4, SELF4, 1500, 7, false },
 	{ 2, "ipip4", T, IPIP, "203.0.113.2", SELF4, 1500, 7, false },
 	{ 3, "ipip6", T, IPIP, "2001:db8:ff::3", SELF6, 1500, 7, false },
-	{ 4, "gue4", T, GUE, "203.0.113.4", SELF4, 0, 8, false },
-	{ 5, "gue6", T, GUE, "2001:db8:ff::5", SELF6, 0, 8, false },
+	{ 4, "gue4", T, GUE, "203.0.113.4", SELF4, 0, IFINDEX_ABSENT, false },
+	{ 5, "gue6", T, GUE, "2001:db8:ff::5", SELF6, 0, IFINDEX_ABSENT, false },
 	{ 6, "mtu4", T, IPIP, "203.0.113.6", SELF4, 600, 7, false },
 	{ 7, "mtu6gue", T, GUE, "2001:db8:ff::7", SELF6, 1280, 7, false },
 	{ 8, "nofib4", T, IPIP, "203.0.113.8", SELF4, 1500, 0, false },
@@ -669,6 +674,7 @@ static uint32_t find_other_ifindex(void)
 static bool setup(void)
 {
 	static const uint16_t self_first4[] = { 1, 2 }, self_first6[] = { 1, 3 };
+	char ifname[IF_NAMESIZE];
 	__u32 lo = 1;
 	bool ok = true;
 
@@ -676,6 +682,10 @@ static bool setup(void)
 	if (!g_st)
 		return false;
 	g_other_ifindex = find_other_ifindex();
+	if (if_indextoname(IFINDEX_ABSENT, ifname)) {
+		fprintf(stderr, "setup: ifindex %#x exists here\n", IFINDEX_ABSENT);
+		return false;
+	}
 	for (size_t i = 0; i < sizeof(POPS) / sizeof(POPS[0]); i++)
 		if (POPS[i].id == 16)
 			POPS[i].ifindex = g_other_ifindex ? g_other_ifindex : 0xfff0;

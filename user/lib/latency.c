@@ -1,0 +1,1189 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Latency steering: the format and the rules are in latency.h.
+ *
+ * The store is one dense array of entries, one per prefix that has
+ * samples, with an open-addressing index of entry numbers. An entry holds
+ * everything ranking needs (the configured steering, what this module last
+ * wrote, the time of its last change, a sample slot per candidate), about
+ * 120 bytes: 100,000 prefixes take ~12 MiB plus a 1 MiB index. Samples for
+ * POPs that are not candidates are not stored, so ES_MAX_CANDIDATES slots
+ * suffice.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "classifier.h"
+#include "latency.h"
+#include "parse.h"
+#include "pops.h"
+
+#define MSG_LEN		512
+
+struct lat_sample {
+	float srtt;		/* ms */
+	__u8 pop;		/* POP id (< ES_MAX_POPS), 0: empty slot */
+	__u8 pad[3];
+	__u64 at_ns;		/* the last sample */
+};
+
+struct lat_entry {
+	struct es_prefix_key key;	/* family 0 while being forgotten */
+	struct es_steering base;	/* configured steering */
+	struct es_steering written;	/* what we wrote; npops 0: the RIB holds base */
+	__u8 switched;			/* switched_ns is valid */
+	__u64 switched_ns;		/* last change written */
+	struct lat_sample s[ES_MAX_CANDIDATES];
+};
+
+struct es_latency {
+	struct es_latency_config cfg;
+	struct lat_entry *v;
+	size_t n, cap;
+	__u32 *slots;			/* entry index + 1, 0: empty */
+	size_t nslots;			/* power of two, at most half full */
+	size_t held;
+	__u64 changes[ES_LATENCY_NREASONS];
+};
+
+static void __attribute__((format(printf, 3, 4)))
+set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- config ------------------------------------------------------------ */
+
+void es_latency_config_default(struct es_latency_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->weight = 0.25;
+	cfg->max_age_ns = 300ull * 1000000000;
+	cfg->min_gain_ms = 5;
+	cfg->min_gain_pct = 10;
+	cfg->hold_down_ns = 60ull * 1000000000;
+}
+
+static int config_check(const struct es_latency_config *cfg, char *err, size_t errlen)
+{
+	if (!(cfg->weight > 0 && cfg->weight <= 1)) {
+		set_err(err, errlen, "invalid smoothing weight %g: must be above 0 and at most 1",
+			cfg->weight);
+		return -EINVAL;
+	}
+	if (!(cfg->min_gain_ms >= 0 && cfg->min_gain_ms <= ES_LATENCY_RTT_MAX_MS)) {
+		set_err(err, errlen, "invalid minimum gain %g ms: must be 0..%d", cfg->min_gain_ms,
+			ES_LATENCY_RTT_MAX_MS);
+		return -EINVAL;
+	}
+	if (!(cfg->min_gain_pct >= 0 && cfg->min_gain_pct <= 100)) {
+		set_err(err, errlen, "invalid minimum gain %g %%: must be 0..100",
+			cfg->min_gain_pct);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int es_latency_new(struct es_latency **out, const struct es_latency_config *cfg, char *err,
+		   size_t errlen)
+{
+	struct es_latency *l;
+	int ret;
+
+	ret = config_check(cfg, err, errlen);
+	if (ret)
+		return ret;
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	l->cfg = *cfg;
+	*out = l;
+	return 0;
+}
+
+void es_latency_free(struct es_latency *l)
+{
+	if (!l)
+		return;
+	free(l->v);
+	free(l->slots);
+	free(l);
+}
+
+int es_latency_set_config(struct es_latency *l, const struct es_latency_config *cfg, char *err,
+			  size_t errlen)
+{
+	int ret = config_check(cfg, err, errlen);
+
+	if (!ret)
+		l->cfg = *cfg;
+	return ret;
+}
+
+int es_latency_key(struct es_prefix_key *key, __u8 family, const struct es_addr *addr, __u8 len)
+{
+	struct es_addr a = *addr;
+	int max = es_family_max_len(family);
+
+	if (max < 0 || len > max || es_addr_mask(&a, family, len))
+		return -EINVAL;
+	memset(key, 0, sizeof(*key));
+	key->family = family;
+	key->len = len;
+	key->addr = a;
+	return 0;
+}
+
+/* ---- the store --------------------------------------------------------- */
+
+static __u32 key_hash(const struct es_prefix_key *k)
+{
+	const unsigned char *p = (const void *)k;
+	__u64 h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < sizeof(*k); i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	h ^= h >> 29;
+	return (__u32)(h ^ (h >> 32));
+}
+
+static long entry_find(const struct es_latency *l, const struct es_prefix_key *key)
+{
+	size_t mask = l->nslots - 1, i;
+
+	if (!l->nslots)
+		return -1;
+	for (i = key_hash(key) & mask; l->slots[i]; i = (i + 1) & mask) {
+		const struct lat_entry *e = &l->v[l->slots[i] - 1];
+
+		if (!memcmp(&e->key, key, sizeof(*key)))
+			return l->slots[i] - 1;
+	}
+	return -1;
+}
+
+static void index_put(struct es_latency *l, size_t idx)
+{
+	size_t mask = l->nslots - 1, i;
+
+	for (i = key_hash(&l->v[idx].key) & mask; l->slots[i]; i = (i + 1) & mask)
+		;
+	l->slots[i] = idx + 1;
+}
+
+static int index_rebuild(struct es_latency *l, size_t nslots)
+{
+	__u32 *slots = calloc(nslots, sizeof(*slots));
+
+	if (!slots)
+		return -ENOMEM;
+	free(l->slots);
+	l->slots = slots;
+	l->nslots = nslots;
+	for (size_t i = 0; i < l->n; i++)
+		index_put(l, i);
+	return 0;
+}
+
+static long entry_add(struct es_latency *l, const struct es_prefix_key *key,
+		      const struct es_steering *configured)
+{
+	struct lat_entry *e;
+	int ret;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 1024;
+		void *nv = realloc(l->v, cap * sizeof(*l->v));
+
+		if (!nv)
+			return -ENOMEM;
+		l->v = nv;
+		l->cap = cap;
+	}
+	if ((l->n + 1) * 2 > l->nslots) {
+		ret = index_rebuild(l, l->nslots ? l->nslots * 2 : 2048);
+		if (ret)
+			return ret;
+	}
+	e = &l->v[l->n];
+	memset(e, 0, sizeof(*e));
+	e->key = *key;
+	e->base = *configured;
+	index_put(l, l->n);
+	return l->n++;
+}
+
+/* Drop the entries marked with family 0. */
+static int entries_compact(struct es_latency *l)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].key.family)
+			l->v[k++] = l->v[i];
+	if (k == l->n)
+		return 0;
+	l->n = k;
+	memset(l->slots, 0, l->nslots * sizeof(*l->slots));
+	for (size_t i = 0; i < l->n; i++)
+		index_put(l, i);
+	return 0;
+}
+
+static __u64 age_of(__u64 at, __u64 now)
+{
+	return now > at ? now - at : 0;
+}
+
+static bool sample_valid(const struct es_latency *l, const struct lat_sample *s, __u64 now)
+{
+	return s->pop && (!l->cfg.max_age_ns || age_of(s->at_ns, now) <= l->cfg.max_age_ns);
+}
+
+static bool steer_has(const struct es_steering *s, __u32 pop)
+{
+	for (int i = 0; i < s->npops && i < ES_MAX_CANDIDATES; i++)
+		if (s->pops[i] == pop)
+			return true;
+	return false;
+}
+
+static bool steer_eq(const struct es_steering *a, const struct es_steering *b)
+{
+	if (a->action != b->action)
+		return false;
+	if (a->action != ES_ACTION_POPS)
+		return true;
+	if (a->npops != b->npops)
+		return false;
+	for (int i = 0; i < a->npops && i < ES_MAX_CANDIDATES; i++)
+		if (a->pops[i] != b->pops[i])
+			return false;
+	return true;
+}
+
+static struct lat_sample *sample_of(struct lat_entry *e, __u32 pop)
+{
+	for (int i = 0; i < ES_MAX_CANDIDATES; i++)
+		if (e->s[i].pop == pop)
+			return &e->s[i];
+	return NULL;
+}
+
+/*
+ * The slot for a new sample of pop: its own, an empty one, one of a POP
+ * that is no longer a candidate, else the stalest.
+ */
+static struct lat_sample *slot_for(struct lat_entry *e, __u32 pop)
+{
+	struct lat_sample *s = sample_of(e, pop), *oldest = &e->s[0];
+
+	if (s)
+		return s;
+	for (int i = 0; i < ES_MAX_CANDIDATES; i++)
+		if (!e->s[i].pop)
+			return &e->s[i];
+	for (int i = 0; i < ES_MAX_CANDIDATES; i++) {
+		if (!steer_has(&e->base, e->s[i].pop))
+			return &e->s[i];
+		if (e->s[i].at_ns < oldest->at_ns)
+			oldest = &e->s[i];
+	}
+	return oldest;
+}
+
+int es_latency_sample(struct es_latency *l, const struct es_prefix_key *key,
+		      const struct es_steering *configured, __u32 pop, double rtt_ms, __u64 now)
+{
+	struct lat_sample *s;
+	struct lat_entry *e;
+	long idx;
+
+	if (!pop || pop >= ES_MAX_POPS || !(rtt_ms >= 0 && rtt_ms <= ES_LATENCY_RTT_MAX_MS))
+		return -EINVAL;
+	idx = entry_find(l, key);
+	if (idx < 0) {
+		if (!configured || configured->action != ES_ACTION_POPS)
+			return -EINVAL;
+		idx = entry_add(l, key, configured);
+		if (idx < 0)
+			return idx;
+	}
+	e = &l->v[idx];
+	s = slot_for(e, pop);
+	/* the first sample, or the first after a silence longer than the
+	 * max age, sets the value: an old average says nothing any more */
+	if (s->pop != pop || !sample_valid(l, s, now))
+		s->srtt = rtt_ms;
+	else
+		s->srtt += l->cfg.weight * (rtt_ms - s->srtt);
+	s->pop = pop;
+	s->at_ns = now;
+	return 0;
+}
+
+int es_latency_srtt(const struct es_latency *l, const struct es_prefix_key *key, __u32 pop,
+		    __u64 now, double *ms)
+{
+	long idx = entry_find(l, key);
+	const struct lat_sample *s;
+
+	if (idx < 0)
+		return -ENOENT;
+	s = sample_of(&l->v[idx], pop);
+	if (!s || !pop || !sample_valid(l, s, now))
+		return -ENOENT;
+	*ms = s->srtt;
+	return 0;
+}
+
+/* ---- lines ------------------------------------------------------------- */
+
+static const char line_hint[] = "expected PREFIX POP RTT_MS";
+
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Milliseconds: digits, optionally '.' and 1..3 digits, exactly. */
+static int parse_rtt(const char *s, double *out, char *err, size_t errlen)
+{
+	char q[ES_QUOTE_BUFLEN];
+	__u64 units = 0;	/* microseconds */
+	const char *p = s;
+	int frac = 0;
+
+	es_quote(s, -1, q, sizeof(q));
+	if (*p == '-' || *p == '+') {
+		set_err(err, errlen, "invalid RTT '%s': sign not allowed", q);
+		return -EINVAL;
+	}
+	if (!is_digit(*p))
+		goto bad;
+	if (p[0] == '0' && is_digit(p[1])) {
+		set_err(err, errlen, "invalid RTT '%s': leading zero", q);
+		return -EINVAL;
+	}
+	for (; is_digit(*p); p++) {
+		units = units * 10 + (*p - '0');
+		if (units > ES_LATENCY_RTT_MAX_MS)
+			goto range;
+	}
+	units *= 1000;
+	if (*p == '.') {
+		for (p++; is_digit(*p) && frac < 3; p++, frac++)
+			units += (*p - '0') * (frac == 0 ? 100 : frac == 1 ? 10 : 1);
+		if (!frac)
+			goto bad;
+		if (is_digit(*p)) {
+			set_err(err, errlen, "invalid RTT '%s': more than 3 decimals", q);
+			return -EINVAL;
+		}
+	}
+	if (*p)
+		goto bad;
+	if (units > ES_LATENCY_RTT_MAX_MS * 1000ull)
+		goto range;
+	*out = units / 1000.0;
+	return 0;
+range:
+	set_err(err, errlen, "RTT '%s' out of range 0..%d ms", q, ES_LATENCY_RTT_MAX_MS);
+	return -ERANGE;
+bad:
+	set_err(err, errlen,
+		"invalid RTT '%s': expected milliseconds as a decimal number like 12 or 12.5", q);
+	return -EINVAL;
+}
+
+int es_latency_line_parse(const char *line, struct es_latency_line *out, char *err,
+			  size_t errlen)
+{
+	char buf[ES_LATENCY_LINE_MAX + 1], msg[MSG_LEN], q[ES_QUOTE_BUFLEN];
+	char *field[4], *p;
+	struct es_addr addr;
+	__u8 family, len;
+	size_t n = strlen(line);
+	int nf = 0, ret;
+
+	memset(out, 0, sizeof(*out));
+	out->blank = true;
+	if (n && line[n - 1] == '\r')
+		n--;
+	if (n > ES_LATENCY_LINE_MAX) {
+		set_err(err, errlen, "line longer than %d bytes", ES_LATENCY_LINE_MAX);
+		return -EINVAL;
+	}
+	memcpy(buf, line, n);
+	buf[n] = '\0';
+	p = strchr(buf, '#');
+	if (p)
+		*p = '\0';
+	for (p = buf; *p;) {
+		while (is_blank(*p))
+			p++;
+		if (!*p)
+			break;
+		if (nf < 4)
+			field[nf] = p;
+		nf++;
+		while (*p && !is_blank(*p))
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+	if (!nf)
+		return 0;
+	if (nf < 3) {
+		set_err(err, errlen, "%s, got %d field%s", line_hint, nf, nf == 1 ? "" : "s");
+		return -EINVAL;
+	}
+	if (nf > 3) {
+		set_err(err, errlen, "unexpected '%s' after the RTT (%s; '#' starts a comment)",
+			es_quote(field[3], -1, q, sizeof(q)), line_hint);
+		return -EINVAL;
+	}
+	ret = es_parse_cidr(field[0], &family, &addr, &len, msg, sizeof(msg));
+	if (!ret)
+		ret = es_parse_name(field[1], out->pop, msg, sizeof(msg));
+	if (!ret)
+		ret = parse_rtt(field[2], &out->rtt_ms, msg, sizeof(msg));
+	if (ret) {
+		set_err(err, errlen, "%s", msg);
+		return ret;
+	}
+	es_latency_key(&out->key, family, &addr, len);
+	out->blank = false;
+	return 0;
+}
+
+/* ---- feeding ----------------------------------------------------------- */
+
+/* Names seen in one feed, resolved once: a feed uses a handful of POPs. */
+#define NAME_CACHE	32
+
+struct name_cache {
+	char name[NAME_CACHE][ES_POP_NAME_LEN];
+	__u32 id[NAME_CACHE];
+	int n;
+};
+
+static int name_resolve(struct name_cache *c, const struct es_latency_rib *rib, const char *name,
+			__u32 *id)
+{
+	int ret;
+
+	for (int i = 0; i < c->n; i++) {
+		if (!strcmp(c->name[i], name)) {
+			*id = c->id[i];
+			return *id ? 0 : -ENOENT;
+		}
+	}
+	ret = rib->pop_id(rib->ctx, name, id);
+	if (ret && ret != -ENOENT)
+		return ret;
+	if (ret)
+		*id = 0;
+	if (c->n < NAME_CACHE) {
+		snprintf(c->name[c->n], ES_POP_NAME_LEN, "%s", name);
+		c->id[c->n++] = *id;
+	}
+	return ret;
+}
+
+/* A sample checked against the RIB, waiting for the rest of its file. */
+struct pending {
+	struct es_prefix_key key;
+	struct es_steering steer;
+	__u8 pop;
+	double rtt_ms;
+};
+
+enum { FEED_ERROR = -1, FEED_STORE, FEED_BLANK, FEED_IGNORE };
+
+/*
+ * Parse and check one line against the configuration. FEED_STORE fills
+ * *p; FEED_IGNORE counts why and explains in msg; errors return -errno
+ * with msg set (no place).
+ */
+static int feed_check(const char *line, const struct es_latency_rib *rib, struct name_cache *nc,
+		      struct pending *p, struct es_latency_feed_stats *stats, char *msg,
+		      size_t msglen)
+{
+	char cidr[ES_CIDR_STRLEN], q[ES_QUOTE_BUFLEN];
+	struct es_latency_line ln;
+	__u32 id;
+	int ret;
+
+	ret = es_latency_line_parse(line, &ln, msg, msglen);
+	if (ret)
+		return ret;
+	if (ln.blank)
+		return FEED_BLANK;
+	stats->lines++;
+	ret = name_resolve(nc, rib, ln.pop, &id);
+	if (ret == -ENOENT) {
+		set_err(msg, msglen, "unknown POP '%s'", es_quote(ln.pop, -1, q, sizeof(q)));
+		return -EINVAL;
+	}
+	if (ret) {
+		set_err(msg, msglen, "cannot look up POP '%s': %s", ln.pop, strerror(-ret));
+		return ret;
+	}
+	es_format_cidr(ln.key.family, &ln.key.addr, ln.key.len, cidr, sizeof(cidr));
+	ret = rib->prefix_get(rib->ctx, &ln.key, &p->steer);
+	if (ret == -ENOENT) {
+		stats->unconfigured++;
+		set_err(msg, msglen, "prefix %s is not configured: ignored", cidr);
+		return FEED_IGNORE;
+	}
+	if (ret) {
+		set_err(msg, msglen, "cannot look up prefix %s: %s", cidr, strerror(-ret));
+		return ret;
+	}
+	if (p->steer.action != ES_ACTION_POPS) {
+		stats->not_steered++;
+		set_err(msg, msglen, "prefix %s is %s: ignored", cidr,
+			p->steer.action == ES_ACTION_DROP ? "drop" : "local");
+		return FEED_IGNORE;
+	}
+	if (!steer_has(&p->steer, id)) {
+		stats->not_candidate++;
+		set_err(msg, msglen, "POP %s is not a candidate of prefix %s: ignored", ln.pop,
+			cidr);
+		return FEED_IGNORE;
+	}
+	p->key = ln.key;
+	p->pop = id;
+	p->rtt_ms = ln.rtt_ms;
+	return FEED_STORE;
+}
+
+int es_latency_feed_line(struct es_latency *l, const char *where, const char *line,
+			 const struct es_latency_rib *rib, __u64 now,
+			 struct es_latency_feed_stats *stats, char *err, size_t errlen)
+{
+	struct es_latency_feed_stats dummy = { 0 };
+	struct name_cache nc = { .n = 0 };
+	char msg[MSG_LEN] = "", buf[ES_LATENCY_LINE_MAX + 2];
+	struct pending p;
+	size_t n;
+	int ret;
+
+	if (!stats)
+		stats = &dummy;
+	/* a socket reader may hand the line over with its newline */
+	n = strlen(line);
+	if (n && line[n - 1] == '\n')
+		n--;
+	if (memchr(line, '\n', n)) {
+		set_err(err, errlen, "%s: one measurement per line", where);
+		return -EINVAL;
+	}
+	if (n > ES_LATENCY_LINE_MAX + 1) {
+		set_err(err, errlen, "%s: line longer than %d bytes", where, ES_LATENCY_LINE_MAX);
+		return -EINVAL;
+	}
+	memcpy(buf, line, n);
+	buf[n] = '\0';
+	line = buf;
+	ret = feed_check(line, rib, &nc, &p, stats, msg, sizeof(msg));
+	if (ret < 0) {
+		set_err(err, errlen, "%s: %s", where, msg);
+		return ret;
+	}
+	if (ret == FEED_BLANK) {
+		set_err(err, errlen, "%s", "");
+		return ES_LATENCY_IGNORED;
+	}
+	if (ret == FEED_IGNORE) {
+		set_err(err, errlen, "%s: %s", where, msg);
+		return ES_LATENCY_IGNORED;
+	}
+	ret = es_latency_sample(l, &p.key, &p.steer, p.pop, p.rtt_ms, now);
+	if (ret) {
+		set_err(err, errlen, "%s: %s", where, strerror(-ret));
+		return ret;
+	}
+	stats->applied++;
+	set_err(err, errlen, "%s", "");
+	return 0;
+}
+
+/* ---- files ------------------------------------------------------------- */
+
+static int read_all(int fd, const char *path, unsigned char **out, size_t *n_out, char *err,
+		    size_t errlen)
+{
+	size_t n = 0, cap = 64 * 1024;
+	unsigned char *buf = malloc(cap);
+	ssize_t got;
+
+	if (!buf)
+		goto nomem;
+	for (;;) {
+		if (n == cap) {
+			void *nb = realloc(buf, cap * 2);
+
+			if (!nb)
+				goto nomem;
+			buf = nb;
+			cap *= 2;
+		}
+		got = read(fd, buf + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			int ret = -errno;
+
+			set_err(err, errlen, "%s: read failed: %s", path, strerror(errno));
+			free(buf);
+			return ret;
+		}
+		if (!got)
+			break;
+		n += got;
+	}
+	*out = buf;
+	*n_out = n;
+	return 0;
+nomem:
+	free(buf);
+	set_err(err, errlen, "%s: out of memory", path);
+	return -ENOMEM;
+}
+
+/*
+ * Inflate every gzip member of in. Each way a stream can end is decided
+ * here: data after a member that is not another member, a stream cut
+ * short and corrupt data are errors, not a quiet end of file.
+ */
+static int gunzip_all(const char *path, unsigned char *in, size_t n, char **out, size_t *n_out,
+		      char *err, size_t errlen)
+{
+	size_t cap = n * 4 + 64 * 1024, len = 0;
+	z_stream zs = { 0 };
+	char *buf = malloc(cap);
+	int ret = 0, z;
+
+	if (!buf || inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
+		free(buf);
+		set_err(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	zs.next_in = in;
+	zs.avail_in = n;
+	for (;;) {
+		if (cap - len < 64 * 1024) {
+			void *nb = realloc(buf, cap * 2);
+
+			if (!nb) {
+				set_err(err, errlen, "%s: out of memory", path);
+				ret = -ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		zs.next_out = (unsigned char *)buf + len;
+		zs.avail_out = cap - len;
+		z = inflate(&zs, Z_NO_FLUSH);
+		len = cap - zs.avail_out;
+		if (z == Z_OK)
+			continue;
+		if (z == Z_STREAM_END) {
+			if (!zs.avail_in)
+				break;
+			if (zs.avail_in >= 2 && zs.next_in[0] == 0x1f && zs.next_in[1] == 0x8b &&
+			    inflateReset(&zs) == Z_OK)
+				continue;
+			set_err(err, errlen, "%s: unexpected data after the end of the gzip stream",
+				path);
+		} else if (z == Z_BUF_ERROR) {
+			/* there is always output room: the input ran out */
+			set_err(err, errlen, "%s: truncated gzip data", path);
+		} else if (z == Z_MEM_ERROR) {
+			set_err(err, errlen, "%s: out of memory", path);
+			ret = -ENOMEM;
+			break;
+		} else {
+			set_err(err, errlen, "%s: corrupt gzip data: %s", path,
+				zs.msg ? zs.msg : "invalid stream");
+		}
+		ret = -EIO;
+		break;
+	}
+	inflateEnd(&zs);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	*out = buf;
+	*n_out = len;
+	return 0;
+}
+
+/* The file's text: its bytes, or what they inflate to. */
+static int file_text(const char *path, char **text, size_t *len, char *err, size_t errlen)
+{
+	unsigned char *raw = NULL;
+	size_t n = 0;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return ret;
+	}
+	ret = read_all(fd, path, &raw, &n, err, errlen);
+	close(fd);
+	if (ret)
+		return ret;
+	if (n >= 2 && raw[0] == 0x1f && raw[1] == 0x8b) {
+		ret = gunzip_all(path, raw, n, text, len, err, errlen);
+		free(raw);
+		return ret;
+	}
+	*text = (char *)raw;
+	*len = n;
+	return 0;
+}
+
+static int pending_push(struct pending **v, size_t *n, size_t *cap, const struct pending *p)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 1024;
+		void *nv = realloc(*v, ncap * sizeof(**v));
+
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		*cap = ncap;
+	}
+	(*v)[(*n)++] = *p;
+	return 0;
+}
+
+/* Check every line of text; on success *v holds the samples to store. */
+static int text_check(const char *path, char *text, size_t len, const struct es_latency_rib *rib,
+		      struct pending **v, size_t *n, struct es_latency_feed_stats *stats, char *err,
+		      size_t errlen)
+{
+	struct name_cache nc = { .n = 0 };
+	char msg[MSG_LEN], *line = text, *end = text + len, *nl;
+	size_t cap = 0;
+	__u32 lineno = 0;
+	struct pending p;
+	int ret;
+
+	/* a byte order mark is not part of the first line */
+	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
+		line += 3;
+	for (; line < end; line = nl + 1) {
+		size_t ll;
+
+		lineno++;
+		nl = memchr(line, '\n', end - line);
+		if (!nl)
+			nl = end;
+		ll = nl - line;
+		if (memchr(line, '\0', ll)) {
+			set_err(err, errlen, "%s:%u: NUL byte in line", path, lineno);
+			return -EINVAL;
+		}
+		if (ll > ES_LATENCY_LINE_MAX + 1) {
+			set_err(err, errlen, "%s:%u: line longer than %d bytes", path, lineno,
+				ES_LATENCY_LINE_MAX);
+			return -EINVAL;
+		}
+		*nl = '\0';	/* end may be the NUL the reader added */
+		ret = feed_check(line, rib, &nc, &p, stats, msg, sizeof(msg));
+		if (ret < 0) {
+			set_err(err, errlen, "%s:%u: %s", path, lineno, msg);
+			return ret;
+		}
+		if (ret == FEED_STORE && pending_push(v, n, &cap, &p)) {
+			set_err(err, errlen, "%s: out of memory", path);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+int es_latency_load_file(struct es_latency *l, const char *path, const struct es_latency_rib *rib,
+			 __u64 now, struct es_latency_feed_stats *stats, char *err, size_t errlen)
+{
+	struct es_latency_feed_stats st = { 0 };
+	struct pending *v = NULL;
+	char *text = NULL;
+	size_t len = 0, n = 0, i;
+	int ret;
+
+	ret = file_text(path, &text, &len, err, errlen);
+	if (ret)
+		return ret;
+	/* room for a terminating NUL after a last line without newline */
+	{
+		void *nt = realloc(text, len + 1);
+
+		if (!nt) {
+			free(text);
+			set_err(err, errlen, "%s: out of memory", path);
+			return -ENOMEM;
+		}
+		text = nt;
+		text[len] = '\0';
+	}
+	ret = text_check(path, text, len, rib, &v, &n, &st, err, errlen);
+	free(text);
+	if (ret)
+		goto out;
+	/* everything checked: now store all of it */
+	for (i = 0; i < n; i++) {
+		ret = es_latency_sample(l, &v[i].key, &v[i].steer, v[i].pop, v[i].rtt_ms, now);
+		if (ret) {
+			set_err(err, errlen, "%s: %s", path, strerror(-ret));
+			goto out;
+		}
+	}
+	st.applied = n;
+	if (stats) {
+		stats->lines += st.lines;
+		stats->applied += st.applied;
+		stats->unconfigured += st.unconfigured;
+		stats->not_steered += st.not_steered;
+		stats->not_candidate += st.not_candidate;
+	}
+out:
+	free(v);
+	return ret;
+}
+
+/* ---- the RIB of an edgesteer state --------------------------------------- */
+
+static int state_pop_id(void *ctx, const char *name, __u32 *id)
+{
+	return es_pop_find(ctx, name, id, NULL);
+}
+
+static int state_prefix_get(void *ctx, const struct es_prefix_key *key, struct es_steering *steer)
+{
+	return es_prefix_get(ctx, key->family, &key->addr, key->len, steer, NULL);
+}
+
+void es_latency_rib_state(struct es_latency_rib *rib, struct es_state *st)
+{
+	rib->pop_id = state_pop_id;
+	rib->prefix_get = state_prefix_get;
+	rib->ctx = st;
+}
+
+int es_pop_mask_up(struct es_state *st, struct es_pop_mask *m)
+{
+	memset(m, 0, sizeof(*m));
+	for (__u32 id = 1; id < ES_MAX_POPS; id++) {
+		struct es_pop p;
+
+		if (!es_pop_get(st, id, &p) && p.kind != ES_POP_UNUSED && p.state == ES_STATE_UP)
+			es_pop_mask_set(m, id, true);
+	}
+	return 0;
+}
+
+/* ---- ranking ----------------------------------------------------------- */
+
+static bool any_valid(const struct es_latency *l, const struct lat_entry *e, __u64 now)
+{
+	for (int i = 0; i < ES_MAX_CANDIDATES; i++)
+		if (sample_valid(l, &e->s[i], now) && steer_has(&e->base, e->s[i].pop))
+			return true;
+	return false;
+}
+
+static bool hold_down_over(const struct es_latency *l, const struct lat_entry *e, __u64 now)
+{
+	return !e->switched || (now >= e->switched_ns &&
+				now - e->switched_ns >= l->cfg.hold_down_ns);
+}
+
+/*
+ * What the RIB holds should be what we last wrote (or the configured
+ * steering if we wrote nothing). Anything else was written by someone
+ * else, the operator or a configuration reload: it is the configured
+ * steering from now on.
+ */
+static void learn(struct lat_entry *e, const struct es_steering *cur)
+{
+	const struct es_steering *expect = e->written.npops ? &e->written : &e->base;
+
+	if (steer_eq(cur, expect))
+		return;
+	e->base = *cur;
+	memset(&e->written, 0, sizeof(e->written));
+}
+
+/* Sort classes: measured and healthy, healthy, not healthy. */
+enum { RANK_MEASURED, RANK_HEALTHY, RANK_DOWN };
+
+/* Candidates by class, then RTT; stable, so ties keep the configured order. */
+static void rank_order(int n, const int *cls, const double *rtt, int *order)
+{
+	for (int i = 0; i < n; i++) {
+		int j;
+
+		for (j = i; j > 0; j--) {
+			int o = order[j - 1];
+
+			if (cls[o] < cls[i] ||
+			    (cls[o] == cls[i] && (cls[i] != RANK_MEASURED || rtt[o] <= rtt[i])))
+				break;
+			order[j] = o;
+		}
+		order[j] = i;
+	}
+}
+
+static int decide_entry(struct es_latency *l, struct lat_entry *e, const struct es_steering *cur,
+			const struct es_pop_mask *healthy, __u64 now,
+			struct es_latency_change *ch)
+{
+	const struct es_steering *base = &e->base;
+	double rtt[ES_MAX_CANDIDATES], rc = -1;
+	int cls[ES_MAX_CANDIDATES], order[ES_MAX_CANDIDATES];
+	int n = base->npops, best;
+	__u32 curpop = cur->pops[0];
+	bool cur_up = es_pop_mask_has(healthy, curpop);
+	struct es_steering to;
+	__u8 reason;
+
+	if (cur->action != ES_ACTION_POPS || n < 1 || n > ES_MAX_CANDIDATES)
+		return 0;
+	if (!any_valid(l, e, now)) {
+		if (steer_eq(cur, base))
+			return 0;
+		if (cur_up && !hold_down_over(l, e, now)) {
+			l->held++;
+			return 0;
+		}
+		to = *base;
+		reason = ES_LATENCY_REVERT;
+		goto change;
+	}
+	for (int i = 0; i < n; i++) {
+		struct lat_sample *s = sample_of(e, base->pops[i]);
+
+		rtt[i] = s && sample_valid(l, s, now) ? s->srtt : -1;
+		cls[i] = !es_pop_mask_has(healthy, base->pops[i]) ? RANK_DOWN :
+			 rtt[i] < 0 ? RANK_HEALTHY : RANK_MEASURED;
+		if (base->pops[i] == curpop)
+			rc = rtt[i];
+	}
+	rank_order(n, cls, rtt, order);
+	best = order[0];
+	if (cls[best] == RANK_DOWN)
+		return 0;	/* nowhere better to go: the data path serves here */
+	if (base->pops[best] == curpop)
+		return 0;
+	if (!cur_up) {
+		reason = ES_LATENCY_FAILOVER;
+	} else {
+		if (cls[best] != RANK_MEASURED)
+			return 0;	/* no number says the current is worse */
+		if (rc >= 0) {
+			double gain = rc - rtt[best];
+
+			if (!(gain > 0 && gain >= l->cfg.min_gain_ms &&
+			      gain * 100 >= l->cfg.min_gain_pct * rc)) {
+				l->held++;
+				return 0;
+			}
+		}
+		if (!hold_down_over(l, e, now)) {
+			l->held++;
+			return 0;
+		}
+		reason = ES_LATENCY_FASTER;
+	}
+	memset(&to, 0, sizeof(to));
+	to.action = ES_ACTION_POPS;
+	to.npops = n;
+	for (int i = 0; i < n; i++)
+		to.pops[i] = base->pops[order[i]];
+change:
+	memset(ch, 0, sizeof(*ch));
+	ch->key = e->key;
+	ch->from = *cur;
+	ch->to = to;
+	ch->reason = reason;
+	ch->now = now;
+	return 1;
+}
+
+int es_latency_decide(struct es_latency *l, const struct es_prefix_key *key,
+		      const struct es_steering *cur, const struct es_pop_mask *healthy, __u64 now,
+		      struct es_latency_change *change)
+{
+	long idx = entry_find(l, key);
+
+	if (idx < 0)
+		return -ENOENT;
+	learn(&l->v[idx], cur);
+	return decide_entry(l, &l->v[idx], cur, healthy, now, change);
+}
+
+static int changes_push(struct es_latency_changes *c, const struct es_latency_change *ch)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 256;
+		void *nv = realloc(c->v, cap * sizeof(*c->v));
+
+		if (!nv)
+			return -ENOMEM;
+		c->v = nv;
+		c->cap = cap;
+	}
+	c->v[c->n++] = *ch;
+	return 0;
+}
+
+void es_latency_changes_free(struct es_latency_changes *c)
+{
+	free(c->v);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Nothing left to remember: no sample counts, the RIB holds the
+ * configured steering, and the hold-down of the last change is over. */
+static bool forgettable(const struct es_latency *l, const struct lat_entry *e, __u64 now)
+{
+	return !e->written.npops && !any_valid(l, e, now) && hold_down_over(l, e, now);
+}
+
+int es_latency_rank(struct es_latency *l, const struct es_latency_rib *rib,
+		    const struct es_pop_mask *healthy, __u64 now, struct es_latency_changes *out)
+{
+	struct es_latency_change ch;
+	bool forget = false;
+	int ret = 0;
+
+	l->held = 0;
+	for (size_t i = 0; i < l->n; i++) {
+		struct lat_entry *e = &l->v[i];
+		struct es_steering cur;
+
+		ret = rib->prefix_get(rib->ctx, &e->key, &cur);
+		if (ret == -ENOENT) {
+			/* the prefix was removed: so are its measurements */
+			e->key.family = 0;
+			forget = true;
+			ret = 0;
+			continue;
+		}
+		if (ret)
+			break;
+		learn(e, &cur);
+		if (decide_entry(l, e, &cur, healthy, now, &ch)) {
+			ret = changes_push(out, &ch);
+			if (ret)
+				break;
+		} else if (forgettable(l, e, now)) {
+			e->key.family = 0;
+			forget = true;
+		}
+	}
+	/* entries marked above go even when the walk stopped early */
+	if (forget)
+		entries_compact(l);
+	return ret;
+}
+
+void es_latency_commit(struct es_latency *l, const struct es_latency_change *c)
+{
+	long idx = entry_find(l, &c->key);
+	struct lat_entry *e;
+
+	if (c->reason < ES_LATENCY_NREASONS)
+		l->changes[c->reason]++;
+	if (idx < 0)
+		return;
+	e = &l->v[idx];
+	if (steer_eq(&c->to, &e->base))
+		memset(&e->written, 0, sizeof(e->written));
+	else
+		e->written = c->to;
+	e->switched = 1;
+	e->switched_ns = c->now;
+}
+
+int es_latency_apply(struct es_latency *l, struct es_state *st, const struct es_latency_changes *c,
+		     size_t *applied)
+{
+	size_t done = 0;
+	int ret = 0;
+
+	for (size_t i = 0; i < c->n; i++) {
+		const struct es_latency_change *ch = &c->v[i];
+
+		ret = es_prefix_set(st, ch->key.family, &ch->key.addr, ch->key.len, &ch->to);
+		if (ret)
+			break;
+		es_latency_commit(l, ch);
+		done++;
+	}
+	if (applied)
+		*applied = done;
+	return ret;
+}
+
+/* ---- what it holds ------------------------------------------------------- */
+
+int es_latency_preferred(const struct es_latency *l, const struct es_prefix_key *key,
+			 __u32 *pop)
+{
+	long idx = entry_find(l, key);
+	const struct lat_entry *e;
+
+	if (idx < 0)
+		return -ENOENT;
+	e = &l->v[idx];
+	*pop = e->written.npops ? e->written.pops[0] : e->base.pops[0];
+	return 0;
+}
+
+void es_latency_stats(const struct es_latency *l, struct es_latency_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->prefixes = l->n;
+	s->bytes = sizeof(*l) + l->cap * sizeof(*l->v) + l->nslots * sizeof(*l->slots);
+	s->held = l->held;
+	memcpy(s->changes, l->changes, sizeof(s->changes));
+	for (size_t i = 0; i < l->n; i++) {
+		const struct lat_entry *e = &l->v[i];
+		__u32 pop;
+
+		for (int k = 0; k < ES_MAX_CANDIDATES; k++)
+			s->samples += e->s[k].pop != 0;
+		s->moved += e->written.npops != 0;
+		pop = e->written.npops ? e->written.pops[0] : e->base.pops[0];
+		if (e->base.action == ES_ACTION_POPS && pop < ES_MAX_POPS)
+			s->preferred[pop]++;
+	}
+}

@@ -3,6 +3,7 @@
 #   make test       install missing packages, build, run every test tier
 #   make demo       install missing packages, build, run the multi-POP demo
 #   make bench      benchmark (tools/bench); BENCH_ARGS="--quick --json F"
+#   make install    edgesteer, edgesteerd, the systemd unit and docs (PREFIX, DESTDIR)
 #   V=1             show full commands
 # SAN=1 builds userspace with AddressSanitizer/UBSan into build-san/.
 
@@ -53,6 +54,13 @@ CLI_SRC := $(wildcard user/cli/*.c)
 CLI_OBJ := $(patsubst user/cli/%.c,$(OUT)/cli/%.o,$(CLI_SRC))
 CLI := $(OUT)/edgesteer
 
+# The daemon runs its configuration's state lines through the CLI's command
+# code: every CLI object but main.c (user/daemon has its own object table).
+DAEMON_SRC := $(wildcard user/daemon/*.c)
+DAEMON_OBJ := $(patsubst user/daemon/%.c,$(OUT)/daemon/%.o,$(DAEMON_SRC))
+DAEMON_CLI_OBJ := $(filter-out $(OUT)/cli/main.o,$(CLI_OBJ))
+DAEMON := $(OUT)/edgesteerd
+
 # Test programs: one binary per tests/{unit,bpf}/test_*.c, helpers shared.
 TEST_SUPPORT_SRC := $(filter-out tests/unit/test_% tests/bpf/test_%,$(wildcard tests/unit/*.c tests/bpf/*.c tests/lib/*.c))
 TEST_SUPPORT_OBJ := $(patsubst tests/%.c,$(OUT)/tests/%.o,$(TEST_SUPPORT_SRC))
@@ -71,9 +79,9 @@ TEST_BPF_SRC := $(wildcard tests/bpf/*.bpf.c tools/bench/*.bpf.c)
 TEST_BPF_OBJ := $(patsubst %.bpf.c,$(OUT)/%.bpf.o,$(TEST_BPF_SRC))
 
 .PHONY: all
-all: $(BPF_OBJ) $(SKEL) $(LIB) $(if $(CLI_SRC),$(CLI))
+all: $(BPF_OBJ) $(SKEL) $(LIB) $(if $(CLI_SRC),$(CLI)) $(if $(DAEMON_SRC),$(DAEMON))
 
-$(OUT) $(OUT)/lib $(OUT)/cli:
+$(OUT) $(OUT)/lib $(OUT)/cli $(OUT)/daemon:
 	$(Q)mkdir -p $@
 
 $(BPF_OBJ): $(BPF_SRC) $(BPF_HDR) | $(OUT)
@@ -99,6 +107,14 @@ $(OUT)/cli/%.o: user/cli/%.c $(wildcard user/cli/*.h user/lib/*.h) include/edges
 $(CLI): $(CLI_OBJ) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $(CLI_OBJ) $(LIB) $(LDLIBS) -o $@
+
+$(OUT)/daemon/%.o: user/daemon/%.c $(wildcard user/daemon/*.h user/cli/*.h user/lib/*.h) include/edgesteer.h | $(OUT)/daemon
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Iuser/cli -Iuser/daemon -c $< -o $@
+
+$(DAEMON): $(DAEMON_OBJ) $(DAEMON_CLI_OBJ) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $(DAEMON_OBJ) $(DAEMON_CLI_OBJ) $(LIB) $(LDLIBS) -o $@
 
 $(OUT)/tests/%.o: tests/%.c $(SKEL) $(wildcard tests/*/*.h user/lib/*.h user/cli/*.c user/cli/*.h) include/edgesteer.h
 	$(call msg,CC,$@)
@@ -155,6 +171,24 @@ demo-offline: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all tests
 	$(Q)tools/bench/run.sh build $(BENCH_ARGS)
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the unit's ExecStart names
+# the installed daemon.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+DOCDIR ?= $(PREFIX)/share/doc/edgesteer
+
+.PHONY: install
+install: all
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DOCDIR)
+	$(Q)install -m 0755 $(CLI) $(DESTDIR)$(BINDIR)/edgesteer
+	$(Q)install -m 0755 $(DAEMON) $(DESTDIR)$(SBINDIR)/edgesteerd
+	$(Q)sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' dist/edgesteerd.service > $(DESTDIR)$(UNITDIR)/edgesteerd.service
+	$(Q)chmod 0644 $(DESTDIR)$(UNITDIR)/edgesteerd.service
+	$(Q)install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
 
 .PHONY: clean
 clean:

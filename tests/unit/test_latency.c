@@ -107,7 +107,8 @@ static int fake_pop_id(void *ctx, const char *name, __u32 *id)
 	return -ENOENT;
 }
 
-static int fake_prefix_get(void *ctx, const struct es_prefix_key *key, struct es_steering *steer)
+static int fake_prefix_get(void *ctx, const struct es_prefix_key *key, struct es_steering *steer,
+			   __u32 *decision)
 {
 	struct fake_prefix *p = rib_find(key);
 
@@ -259,14 +260,17 @@ static void test_parse_bad(void)
 		{ "192.0.2.0/24", -EINVAL, "expected PREFIX POP RTT_MS, got 1 field" },
 		{ "192.0.2.0/24 B", -EINVAL, "expected PREFIX POP RTT_MS, got 2 fields" },
 		{ "192.0.2.0/24 B 12 13", -EINVAL,
-		  "unexpected '13' after the RTT (expected PREFIX POP RTT_MS; '#' starts a comment)" },
+		  "unexpected '13' after the RTT "
+		  "(expected PREFIX POP RTT_MS; '#' starts a comment)" },
 		{ "192.0.2.1/24 B 12", -EINVAL,
 		  "invalid CIDR '192.0.2.1/24': host bits set (network is 192.0.2.0/24)" },
-		{ "192.0.2.0/33 B 12", -ERANGE, "prefix length 33 out of range 0..32 in '192.0.2.0/33'" },
+		{ "192.0.2.0/33 B 12", -ERANGE,
+		  "prefix length 33 out of range 0..32 in '192.0.2.0/33'" },
 		{ "B 192.0.2.0/24 12", -EINVAL, "invalid CIDR 'B': not an IPv4 or IPv6 address" },
 		{ "192.0.2.0/24 local 12", -EINVAL,
 		  "invalid POP name 'local': reserved word (a prefix action)" },
-		{ "192.0.2.0/24 9b 12", -EINVAL, "invalid POP name '9b': must start with a letter" },
+		{ "192.0.2.0/24 9b 12", -EINVAL,
+		  "invalid POP name '9b': must start with a letter" },
 		{ "192.0.2.0/24 B -1", -EINVAL, "invalid RTT '-1': sign not allowed" },
 		{ "192.0.2.0/24 B +1", -EINVAL, "invalid RTT '+1': sign not allowed" },
 		{ "192.0.2.0/24 B 012", -EINVAL, "invalid RTT '012': leading zero" },
@@ -281,7 +285,8 @@ static void test_parse_bad(void)
 		  "invalid RTT 'nan': expected milliseconds as a decimal number like 12 or 12.5" },
 		{ "192.0.2.0/24 B 12ms", -EINVAL,
 		  "invalid RTT '12ms': expected milliseconds as a decimal number like 12 or 12.5" },
-		{ "192.0.2.0/24 B 100000.001", -ERANGE, "RTT '100000.001' out of range 0..100000 ms" },
+		{ "192.0.2.0/24 B 100000.001", -ERANGE,
+		  "RTT '100000.001' out of range 0..100000 ms" },
 		{ "192.0.2.0/24 B 100001", -ERANGE, "RTT '100001' out of range 0..100000 ms" },
 		{ "192.0.2.0/24 B 99999999999999999999999", -ERANGE,
 		  "RTT '99999999999999999999999' out of range 0..100000 ms" },
@@ -414,7 +419,8 @@ static void test_file_bad(void)
 		  "NUL byte in line" },
 		{ TEXT("192.0.2.0/26 B 10\r\n192.0.2.0/26 B 10 # ok\n192.0.2.0/26 B 10 9\n"), 3,
 		  -EINVAL,
-		  "unexpected '9' after the RTT (expected PREFIX POP RTT_MS; '#' starts a comment)" },
+		  "unexpected '9' after the RTT "
+		  "(expected PREFIX POP RTT_MS; '#' starts a comment)" },
 	};
 #undef TEXT
 	char err[512], want[512];
@@ -441,9 +447,10 @@ static void test_file_bad(void)
 				ASSERT_EQ(write(fd, cases[i].text, len), len, "write");
 				close(fd);
 			}
-			snprintf(want, sizeof(want), "%s:%d: %s", path, cases[i].line, cases[i].msg);
-			ASSERT_EQ(es_latency_load_file(l, path, &g_fake, SEC, NULL, err, sizeof(err)),
-				  cases[i].ret, want);
+			snprintf(want, sizeof(want), "%s:%d: %s", path, cases[i].line,
+				 cases[i].msg);
+			ASSERT_EQ(es_latency_load_file(l, path, &g_fake, SEC, NULL, err,
+						       sizeof(err)), cases[i].ret, want);
 			if (!ASSERT_TRUE(!strcmp(err, want), want))
 				fprintf(stdout, "  got  '%s'\n  want '%s'\n", err, want);
 			/* the good lines before the bad one were not applied */
@@ -550,8 +557,8 @@ static void test_feed_line(void)
 	ASSERT_TRUE(!strcmp(err, "socket: prefix 192.0.2.128/26 is local: ignored"), err);
 	ASSERT_EQ(es_latency_feed_line(l, "socket", "192.0.2.0/26 D 1", &g_fake, SEC, &fs, err,
 				       sizeof(err)), ES_LATENCY_IGNORED, "not a candidate");
-	ASSERT_TRUE(!strcmp(err, "socket: POP D is not a candidate of prefix 192.0.2.0/26: ignored"),
-		    err);
+	ASSERT_TRUE(!strcmp(err, "socket: POP D is not a candidate of prefix 192.0.2.0/26: "
+			    "ignored"), err);
 	ASSERT_EQ(es_latency_feed_line(l, "socket", "# nothing", &g_fake, SEC, &fs, err,
 				       sizeof(err)), ES_LATENCY_IGNORED, "comment");
 	ASSERT_OK(es_latency_feed_line(l, "socket", "192.0.2.0/26 B 30\n", &g_fake, SEC, &fs, err,

@@ -5,10 +5,15 @@
  * The store is one dense array of entries, one per prefix that has
  * samples, with an open-addressing index of entry numbers. An entry holds
  * everything ranking needs (the configured steering, what this module last
- * wrote, the time of its last change, a sample slot per candidate), about
- * 120 bytes: 100,000 prefixes take ~12 MiB plus a 1 MiB index. Samples for
- * POPs that are not candidates are not stored, so ES_MAX_CANDIDATES slots
- * suffice.
+ * wrote, the time of its last change, a sample slot per candidate) in 120
+ * bytes: 100,000 prefixes take 16 MiB with the array's doubling slack and
+ * the index. Samples for POPs that are not candidates are not stored, so
+ * ES_MAX_CANDIDATES slots suffice.
+ *
+ * Costs for 100,000 prefixes (tests/bpf/test_latency_apply.c prints them):
+ * ranking reads each prefix's RIB entry (one lookup syscall each) and
+ * decides in memory; writing goes to the RIB in batches and to the
+ * decisions and classifier table in memory, as es_prefix_set() would.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +24,10 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <bpf/bpf.h>
+
 #include "classifier.h"
+#include "decisions.h"
 #include "latency.h"
 #include "parse.h"
 #include "pops.h"
@@ -155,8 +163,11 @@ static __u32 key_hash(const struct es_prefix_key *k)
 
 	for (size_t i = 0; i < sizeof(*k); i++)
 		h = (h ^ p[i]) * 0x100000001b3ull;
-	h ^= h >> 29;
-	return (__u32)(h ^ (h >> 32));
+	/* FNV's low bits are weak; the index masks them: mix the high in */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return (__u32)h;
 }
 
 static long entry_find(const struct es_latency *l, const struct es_prefix_key *key)
@@ -516,16 +527,56 @@ struct pending {
 	double rtt_ms;
 };
 
-enum { FEED_ERROR = -1, FEED_STORE, FEED_BLANK, FEED_IGNORE };
+enum { FEED_STORE, FEED_BLANK, FEED_IGNORE };
+
+/* What one feed (a file, a line) has looked up so far. */
+struct feed_ctx {
+	struct es_latency *l;
+	const struct es_latency_rib *rib;
+	struct name_cache nc;
+	bool have_last;			/* last_* hold the previous line's prefix */
+	struct es_prefix_key last_key;
+	struct es_steering last_steer;
+	int last_ret;
+};
+
+/*
+ * The steering of a measured prefix. A prefix the store holds is checked
+ * against what the store knows of it (ranking notices anything written
+ * since), and a file lists a prefix's POPs on neighbouring lines: a
+ * 300,000-line file of 100,000 known prefixes asks the RIB nothing.
+ */
+static int feed_steering(struct feed_ctx *f, const struct es_prefix_key *key,
+			 struct es_steering *steer)
+{
+	long idx;
+
+	if (f->have_last && !memcmp(&f->last_key, key, sizeof(*key))) {
+		*steer = f->last_steer;
+		return f->last_ret;
+	}
+	idx = entry_find(f->l, key);
+	if (idx >= 0) {
+		const struct lat_entry *e = &f->l->v[idx];
+
+		f->last_steer = e->written.npops ? e->written : e->base;
+		f->last_ret = 0;
+	} else {
+		f->last_ret = f->rib->prefix_get(f->rib->ctx, key, &f->last_steer, NULL);
+	}
+	f->last_key = *key;
+	f->have_last = true;
+	*steer = f->last_steer;
+	return f->last_ret;
+}
 
 /*
  * Parse and check one line against the configuration. FEED_STORE fills
  * *p; FEED_IGNORE counts why and explains in msg; errors return -errno
  * with msg set (no place).
  */
-static int feed_check(const char *line, const struct es_latency_rib *rib, struct name_cache *nc,
-		      struct pending *p, struct es_latency_feed_stats *stats, char *msg,
-		      size_t msglen)
+static int feed_check(struct feed_ctx *f, const char *line, struct pending *p,
+		      struct es_latency_feed_stats *stats, char *msg, size_t msglen)
 {
 	char cidr[ES_CIDR_STRLEN], q[ES_QUOTE_BUFLEN];
 	struct es_latency_line ln;
@@ -538,7 +589,7 @@ static int feed_check(const char *line, const struct es_latency_rib *rib, struct
 	if (ln.blank)
 		return FEED_BLANK;
 	stats->lines++;
-	ret = name_resolve(nc, rib, ln.pop, &id);
+	ret = name_resolve(&f->nc, f->rib, ln.pop, &id);
 	if (ret == -ENOENT) {
 		set_err(msg, msglen, "unknown POP '%s'", es_quote(ln.pop, -1, q, sizeof(q)));
 		return -EINVAL;
@@ -547,8 +598,14 @@ static int feed_check(const char *line, const struct es_latency_rib *rib, struct
 		set_err(msg, msglen, "cannot look up POP '%s': %s", ln.pop, strerror(-ret));
 		return ret;
 	}
+	ret = feed_steering(f, &ln.key, &p->steer);
+	if (!ret && p->steer.action == ES_ACTION_POPS && steer_has(&p->steer, id)) {
+		p->key = ln.key;
+		p->pop = id;
+		p->rtt_ms = ln.rtt_ms;
+		return FEED_STORE;
+	}
 	es_format_cidr(ln.key.family, &ln.key.addr, ln.key.len, cidr, sizeof(cidr));
-	ret = rib->prefix_get(rib->ctx, &ln.key, &p->steer);
 	if (ret == -ENOENT) {
 		stats->unconfigured++;
 		set_err(msg, msglen, "prefix %s is not configured: ignored", cidr);
@@ -564,16 +621,9 @@ static int feed_check(const char *line, const struct es_latency_rib *rib, struct
 			p->steer.action == ES_ACTION_DROP ? "drop" : "local");
 		return FEED_IGNORE;
 	}
-	if (!steer_has(&p->steer, id)) {
-		stats->not_candidate++;
-		set_err(msg, msglen, "POP %s is not a candidate of prefix %s: ignored", ln.pop,
-			cidr);
-		return FEED_IGNORE;
-	}
-	p->key = ln.key;
-	p->pop = id;
-	p->rtt_ms = ln.rtt_ms;
-	return FEED_STORE;
+	stats->not_candidate++;
+	set_err(msg, msglen, "POP %s is not a candidate of prefix %s: ignored", ln.pop, cidr);
+	return FEED_IGNORE;
 }
 
 int es_latency_feed_line(struct es_latency *l, const char *where, const char *line,
@@ -581,7 +631,7 @@ int es_latency_feed_line(struct es_latency *l, const char *where, const char *li
 			 struct es_latency_feed_stats *stats, char *err, size_t errlen)
 {
 	struct es_latency_feed_stats dummy = { 0 };
-	struct name_cache nc = { .n = 0 };
+	struct feed_ctx f = { .l = l, .rib = rib };
 	char msg[MSG_LEN] = "", buf[ES_LATENCY_LINE_MAX + 2];
 	struct pending p;
 	size_t n;
@@ -604,7 +654,7 @@ int es_latency_feed_line(struct es_latency *l, const char *where, const char *li
 	memcpy(buf, line, n);
 	buf[n] = '\0';
 	line = buf;
-	ret = feed_check(line, rib, &nc, &p, stats, msg, sizeof(msg));
+	ret = feed_check(&f, line, &p, stats, msg, sizeof(msg));
 	if (ret < 0) {
 		set_err(err, errlen, "%s: %s", where, msg);
 		return ret;
@@ -783,11 +833,10 @@ static int pending_push(struct pending **v, size_t *n, size_t *cap, const struct
 }
 
 /* Check every line of text; on success *v holds the samples to store. */
-static int text_check(const char *path, char *text, size_t len, const struct es_latency_rib *rib,
+static int text_check(struct feed_ctx *f, const char *path, char *text, size_t len,
 		      struct pending **v, size_t *n, struct es_latency_feed_stats *stats, char *err,
 		      size_t errlen)
 {
-	struct name_cache nc = { .n = 0 };
 	char msg[MSG_LEN], *line = text, *end = text + len, *nl;
 	size_t cap = 0;
 	__u32 lineno = 0;
@@ -815,7 +864,7 @@ static int text_check(const char *path, char *text, size_t len, const struct es_
 			return -EINVAL;
 		}
 		*nl = '\0';	/* end may be the NUL the reader added */
-		ret = feed_check(line, rib, &nc, &p, stats, msg, sizeof(msg));
+		ret = feed_check(f, line, &p, stats, msg, sizeof(msg));
 		if (ret < 0) {
 			set_err(err, errlen, "%s:%u: %s", path, lineno, msg);
 			return ret;
@@ -852,7 +901,11 @@ int es_latency_load_file(struct es_latency *l, const char *path, const struct es
 		text = nt;
 		text[len] = '\0';
 	}
-	ret = text_check(path, text, len, rib, &v, &n, &st, err, errlen);
+	{
+		struct feed_ctx f = { .l = l, .rib = rib };
+
+		ret = text_check(&f, path, text, len, &v, &n, &st, err, errlen);
+	}
 	free(text);
 	if (ret)
 		goto out;
@@ -884,9 +937,10 @@ static int state_pop_id(void *ctx, const char *name, __u32 *id)
 	return es_pop_find(ctx, name, id, NULL);
 }
 
-static int state_prefix_get(void *ctx, const struct es_prefix_key *key, struct es_steering *steer)
+static int state_prefix_get(void *ctx, const struct es_prefix_key *key, struct es_steering *steer,
+			    __u32 *decision)
 {
-	return es_prefix_get(ctx, key->family, &key->addr, key->len, steer, NULL);
+	return es_prefix_get(ctx, key->family, &key->addr, key->len, steer, decision);
 }
 
 void es_latency_rib_state(struct es_latency_rib *rib, struct es_state *st)
@@ -1088,8 +1142,9 @@ int es_latency_rank(struct es_latency *l, const struct es_latency_rib *rib,
 	for (size_t i = 0; i < l->n; i++) {
 		struct lat_entry *e = &l->v[i];
 		struct es_steering cur;
+		__u32 decision = 0;
 
-		ret = rib->prefix_get(rib->ctx, &e->key, &cur);
+		ret = rib->prefix_get(rib->ctx, &e->key, &cur, &decision);
 		if (ret == -ENOENT) {
 			/* the prefix was removed: so are its measurements */
 			e->key.family = 0;
@@ -1101,6 +1156,7 @@ int es_latency_rank(struct es_latency *l, const struct es_latency_rib *rib,
 			break;
 		learn(e, &cur);
 		if (decide_entry(l, e, &cur, healthy, now, &ch)) {
+			ch.from_decision = decision;
 			ret = changes_push(out, &ch);
 			if (ret)
 				break;
@@ -1133,21 +1189,171 @@ void es_latency_commit(struct es_latency *l, const struct es_latency_change *c)
 	e->switched_ns = c->now;
 }
 
+/* ---- writing ----------------------------------------------------------- */
+
+#define RIB_BATCH	65536
+
+/*
+ * The decision a prefix gets when its steering changes from decision
+ * `before` to `to`: the rule es_prefix_set() follows (prefixes.c),
+ * restated here for writing many at once. A steering that really changes
+ * becomes a transition remembering where open connections were (never
+ * pointing at another transition); an unchanged one keeps its state.
+ */
+static void decision_for(const struct es_state *st, __u32 before, const struct es_steering *to,
+			 struct es_decision *want)
+{
+	const struct es_decision *b = es_decision_at(st, before);
+
+	memset(want, 0, sizeof(*want));
+	want->action = to->action;
+	want->npops = to->action == ES_ACTION_POPS ? to->npops : 0;
+	for (int i = 0; i < want->npops && i < ES_MAX_CANDIDATES; i++)
+		want->pops[i] = to->pops[i];
+	if (!b || to->action != ES_ACTION_POPS)
+		return;
+	if (b->action != ES_ACTION_POPS && b->action != ES_ACTION_LOCAL)
+		return;
+	if (es_decision_same_steering(b, want)) {
+		want->flags = b->flags;
+		want->prev = b->prev;
+		return;
+	}
+	want->flags = ES_DECISION_TRANSITION;
+	want->prev = (b->flags & ES_DECISION_TRANSITION) ? b->prev : before;
+}
+
+/* Changes on their way to the RIB: key, new decision, the one it replaces. */
+struct batch {
+	struct es_prefix_key *keys;
+	struct es_prefix *vals;
+	__u32 *old;
+	size_t *change;		/* index into the change list */
+	bool *in_rib;
+	size_t n;
+};
+
+static void batch_free(struct batch *b)
+{
+	free(b->keys);
+	free(b->vals);
+	free(b->old);
+	free(b->change);
+	free(b->in_rib);
+}
+
+/* RIB entries in batches; what a failed batch left unwritten, one by one. */
+static int batch_store(struct es_state *st, struct batch *b)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	int ret = 0;
+
+	for (size_t off = 0; off < b->n; off += RIB_BATCH) {
+		__u32 count = b->n - off < RIB_BATCH ? b->n - off : RIB_BATCH;
+		bool failed;
+
+		failed = bpf_map_update_batch(st->prefixes_fd, &b->keys[off], &b->vals[off], &count,
+					      &opts) != 0;
+		for (size_t i = off; i < off + count && i < b->n; i++)
+			b->in_rib[i] = true;
+		if (!failed)
+			continue;
+		count = b->n - off < RIB_BATCH ? b->n - off : RIB_BATCH;
+		for (size_t i = off; i < off + count; i++) {
+			if (b->in_rib[i])
+				continue;
+			if (bpf_map_update_elem(st->prefixes_fd, &b->keys[i], &b->vals[i], BPF_ANY))
+				ret = ret ? ret : -errno;
+			else
+				b->in_rib[i] = true;
+		}
+	}
+	return ret;
+}
+
+static int apply_one(struct es_latency *l, struct es_state *st, const struct es_latency_change *ch)
+{
+	int ret = es_prefix_set(st, ch->key.family, &ch->key.addr, ch->key.len, &ch->to);
+
+	if (!ret)
+		es_latency_commit(l, ch);
+	return ret;
+}
+
 int es_latency_apply(struct es_latency *l, struct es_state *st, const struct es_latency_changes *c,
 		     size_t *applied)
 {
-	size_t done = 0;
-	int ret = 0;
+	struct batch b = { 0 };
+	size_t done = 0, n = c->n ? c->n : 1;
+	int ret = 0, err;
 
+	b.keys = malloc(n * sizeof(*b.keys));
+	b.vals = malloc(n * sizeof(*b.vals));
+	b.old = malloc(n * sizeof(*b.old));
+	b.change = malloc(n * sizeof(*b.change));
+	b.in_rib = calloc(n, sizeof(*b.in_rib));
+	if (!b.keys || !b.vals || !b.old || !b.change || !b.in_rib) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = es_state_map_tables(st);
+	if (ret)
+		goto out;
+	/* decisions first: each exists before anything points at it */
 	for (size_t i = 0; i < c->n; i++) {
 		const struct es_latency_change *ch = &c->v[i];
+		struct es_decision want;
+		__u32 id;
 
-		ret = es_prefix_set(st, ch->key.family, &ch->key.addr, ch->key.len, &ch->to);
+		if (!ch->from_decision) {
+			ret = apply_one(l, st, ch);
+			if (ret)
+				break;
+			done++;
+			continue;
+		}
+		decision_for(st, ch->from_decision, &ch->to, &want);
+		ret = es_decision_get(st, &want, &id);
 		if (ret)
 			break;
+		b.keys[b.n] = ch->key;
+		b.vals[b.n].decision = id;
+		b.old[b.n] = ch->from_decision;
+		b.change[b.n] = i;
+		b.n++;
+	}
+	/* then the RIB, which a table rebuild is made from, then the table */
+	err = batch_store(st, &b);
+	ret = ret ? ret : err;
+	for (size_t i = 0; i < b.n; i++) {
+		const struct es_latency_change *ch = &c->v[b.change[i]];
+		struct es_prefix old = { .decision = b.old[i] };
+
+		if (!b.in_rib[i]) {
+			es_decision_put(st, b.vals[i].decision);
+			continue;
+		}
+		err = es_table_insert(&es_state_table(st, ch->key.family)->t, &ch->key.addr,
+				      ch->key.len, b.vals[i].decision);
+		if (err == -ENOSPC) {
+			/* the table needs compacting: es_prefix_set() rebuilds it
+			 * from the RIB, which already holds this change */
+			err = es_prefix_set(st, ch->key.family, &ch->key.addr, ch->key.len,
+					    &ch->to);
+		}
+		if (err) {
+			/* the table never saw it: the RIB goes back too */
+			bpf_map_update_elem(st->prefixes_fd, &ch->key, &old, BPF_ANY);
+			es_decision_put(st, b.vals[i].decision);
+			ret = ret ? ret : err;
+			continue;
+		}
+		es_decision_put(st, b.old[i]);
 		es_latency_commit(l, ch);
 		done++;
 	}
+out:
+	batch_free(&b);
 	if (applied)
 		*applied = done;
 	return ret;

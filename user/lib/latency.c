@@ -639,6 +639,8 @@ int es_latency_feed_line(struct es_latency *l, const char *where, const char *li
 
 	if (!stats)
 		stats = &dummy;
+	if (!where)
+		where = "socket";
 	/* a socket reader may hand the line over with its newline */
 	n = strlen(line);
 	if (n && line[n - 1] == '\n')

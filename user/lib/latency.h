@@ -139,7 +139,8 @@ int es_latency_load_file(struct es_latency *l, const char *path, const struct es
 			 __u64 now, struct es_latency_feed_stats *stats, char *err, size_t errlen);
 
 /*
- * One line (from the socket: where is "socket"). 0 stored,
+ * One line (where names its origin in messages; NULL: "socket"), with or
+ * without its newline. 0 stored,
  * ES_LATENCY_IGNORED (err says why, for a log), or -errno with err
  * "WHERE: message". A blank or comment line is ES_LATENCY_IGNORED with an
  * empty err.
@@ -207,7 +208,11 @@ void es_latency_changes_free(struct es_latency_changes *c);
  * Rank every prefix the store holds samples for and append to *out the
  * ones whose steering should change. Reads the RIB through rib; changes
  * nothing but the store's own bookkeeping (what it learns of the RIB,
- * prefixes it can forget). O(prefixes x candidates).
+ * prefixes it can forget). O(prefixes x candidates), one RIB lookup per
+ * prefix held. Each change carries the decision id it was ranked from,
+ * for es_latency_apply().
+ *
+ * The store is not thread-safe: one thread feeds, ranks and applies.
  */
 int es_latency_rank(struct es_latency *l, const struct es_latency_rib *rib,
 		    const struct es_pop_mask *healthy, __u64 now, struct es_latency_changes *out);

@@ -1195,36 +1195,6 @@ void es_latency_commit(struct es_latency *l, const struct es_latency_change *c)
 
 #define RIB_BATCH	65536
 
-/*
- * The decision a prefix gets when its steering changes from decision
- * `before` to `to`: the rule es_prefix_set() follows (prefixes.c),
- * restated here for writing many at once. A steering that really changes
- * becomes a transition remembering where open connections were (never
- * pointing at another transition); an unchanged one keeps its state.
- */
-static void decision_for(const struct es_state *st, __u32 before, const struct es_steering *to,
-			 struct es_decision *want)
-{
-	const struct es_decision *b = es_decision_at(st, before);
-
-	memset(want, 0, sizeof(*want));
-	want->action = to->action;
-	want->npops = to->action == ES_ACTION_POPS ? to->npops : 0;
-	for (int i = 0; i < want->npops && i < ES_MAX_CANDIDATES; i++)
-		want->pops[i] = to->pops[i];
-	if (!b || to->action != ES_ACTION_POPS)
-		return;
-	if (b->action != ES_ACTION_POPS && b->action != ES_ACTION_LOCAL)
-		return;
-	if (es_decision_same_steering(b, want)) {
-		want->flags = b->flags;
-		want->prev = b->prev;
-		return;
-	}
-	want->flags = ES_DECISION_TRANSITION;
-	want->prev = (b->flags & ES_DECISION_TRANSITION) ? b->prev : before;
-}
-
 /* Changes on their way to the RIB: key, new decision, the one it replaces. */
 struct batch {
 	struct es_prefix_key *keys;
@@ -1314,7 +1284,7 @@ int es_latency_apply(struct es_latency *l, struct es_state *st, const struct es_
 			done++;
 			continue;
 		}
-		decision_for(st, ch->from_decision, &ch->to, &want);
+		es_prefix_decision_for(st, ch->from_decision, &ch->to, &want);
 		ret = es_decision_get(st, &want, &id);
 		if (ret)
 			break;

@@ -63,13 +63,8 @@ static int steering_check(const struct es_steering *s)
 	}
 }
 
-/*
- * The decision a prefix should get, given the decision its addresses have
- * now (`before`, 0 when none): a plain one when nothing changes for open
- * connections, else a transition that remembers where they were.
- */
-static void decision_for_change(struct es_state *st, __u32 before,
-				const struct es_steering *steer, struct es_decision *want)
+void es_prefix_decision_for(const struct es_state *st, __u32 before,
+			    const struct es_steering *steer, struct es_decision *want)
 {
 	const struct es_decision *b = es_decision_at(st, before);
 
@@ -241,7 +236,7 @@ int es_prefix_set(struct es_state *st, __u8 family, const struct es_addr *addr, 
 	existed = bpf_map_lookup_elem(st->prefixes_fd, &key, &old) == 0;
 	before = existed ? old.decision : es_table_lookup(&lt->t, &key.addr, NULL);
 
-	decision_for_change(st, before, steer, &want);
+	es_prefix_decision_for(st, before, steer, &want);
 	err = es_decision_get(st, &want, &id);
 	if (err)
 		return err;
@@ -482,7 +477,7 @@ int es_prefixes_replace(struct es_state *st, const struct es_prefix_spec *v, siz
 		long o = key_set_find(&old_set, &new_keys[got]);
 		struct es_decision want;
 
-		decision_for_change(st, o >= 0 ? old_v[o].decision : 0, &v[got].steer, &want);
+		es_prefix_decision_for(st, o >= 0 ? old_v[o].decision : 0, &v[got].steer, &want);
 		err = es_decision_get(st, &want, &ids[got]);
 		if (err)
 			goto out;

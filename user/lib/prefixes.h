@@ -29,6 +29,16 @@ struct es_prefix_spec {
 	struct es_steering steer;
 };
 
+/*
+ * The decision a prefix gets when its steering becomes `steer`, given the
+ * decision its addresses have now (`before`, 0 when none): a plain one when
+ * nothing changes for open connections, else a transition that remembers
+ * where they were (never pointing at another transition). The rule every
+ * writer of prefixes follows (es_prefix_set, replace, latency steering).
+ */
+void es_prefix_decision_for(const struct es_state *st, __u32 before,
+			    const struct es_steering *steer, struct es_decision *want);
+
 /* Add a prefix or change its steering. -EINVAL for a bad prefix. */
 int es_prefix_set(struct es_state *st, __u8 family, const struct es_addr *addr, __u8 len,
 		  const struct es_steering *steer);

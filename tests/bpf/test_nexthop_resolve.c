@@ -400,6 +400,13 @@ static void test_source_policy(void)
 	ASSERT_OK(resolve_settled("198.51.100.9", "203.0.113.5", &r), "resolve from elsewhere");
 	ASSERT_EQ(r.source_ignored, true, "source ignored");
 	expect_kernel("foreign source", "198.51.100.9", NULL, &r);
+	/* a rule that sends a local source nowhere is the answer, not a
+	 * reason to try without the source */
+	ASSERT_OK(sh("ip rule add from 192.0.2.65 unreachable pref 99"), "unreachable rule");
+	ASSERT_OK(resolve("198.51.100.9", "192.0.2.65", &r), "resolve from .65");
+	ASSERT_EQ(r.source_ignored, false, "local source kept");
+	ASSERT_EQ(r.state, ES_NH_NO_ROUTE, fmt("unreachable for that source (%s)", r.detail));
+	sh("ip rule del pref 99");
 	sh("ip rule del pref 100");
 	sh("ip route flush table 100");
 }

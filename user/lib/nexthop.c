@@ -598,6 +598,15 @@ static int neighbour(struct es_nexthops *nh, struct es_nexthop_result *out)
 	return 0;
 }
 
+/* A refusal from a local source is the answer (a rule sends that source
+ * nowhere); from any other it may only be the source's fault. */
+static bool source_is_local(struct es_nexthops *nh, __u8 family, const struct es_addr *source)
+{
+	struct route r;
+
+	return !route_get(nh, family, source, NULL, &r) && r.type == RTN_LOCAL;
+}
+
 int es_nexthop_resolve(struct es_nexthops *nh, __u8 family, const struct es_addr *endpoint,
 		       const struct es_addr *source, struct es_nexthop_result *out)
 {
@@ -615,7 +624,7 @@ int es_nexthop_resolve(struct es_nexthops *nh, __u8 family, const struct es_addr
 	w = watch_get(nh, family, endpoint, source);
 
 	err = route_get(nh, family, endpoint, addr_zero(source) ? NULL : source, &r);
-	if (err && err != -ENOMSG && !addr_zero(source)) {
+	if (err && err != -ENOMSG && !addr_zero(source) && !source_is_local(nh, family, source)) {
 		/* IPv4 refuses a source that is not local to this box; the
 		 * tunnel uses it all the same, route as if none were given */
 		err = route_get(nh, family, endpoint, NULL, &r);
@@ -779,8 +788,10 @@ int es_nexthops_process(struct es_nexthops *nh, bool *changed)
 				continue;
 			return -errno;
 		}
-		/* the callback never stops early: every message is seen */
-		mnl_cb_run(nh->buf, n, 0, 0, event_msg, &s);
+		/* the callback never stops early; a control message that
+		 * does (an error, a DONE) may hide others behind it */
+		if (mnl_cb_run(nh->buf, n, 0, 0, event_msg, &s) <= MNL_CB_STOP)
+			s.changed = true;
 		msgs++;
 	}
 	*changed = s.changed;

@@ -670,9 +670,74 @@ static void test_apply_resolved(void)
 	es_state_close(st);
 }
 
-int main(void)
+/* ---- tool mode ------------------------------------------------------------ */
+
+/*
+ * `test_nexthop_resolve apply PIN_PATH POP...`: what edgesteerd will do
+ * for a pinned instance, run in the namespace of the box: resolve each
+ * tunnel POP from its source, wait (at most 50 notifications' worth) for
+ * neighbours the kernel was asked about, write the result, print
+ *   NAME STATE IFINDEX SMAC DMAC GATEWAY
+ */
+static int tool_apply(int argc, char **argv)
 {
-	int err = setup();
+	struct es_state *st;
+	int err, rc = 0;
+
+	err = es_state_open(&st, argv[2], 0, NULL);
+	if (err) {
+		fprintf(stderr, "%s: %s\n", argv[2], strerror(-err));
+		return 2;
+	}
+	nh = es_nexthops_open();
+	if (!nh || es_state_lock(st)) {
+		fprintf(stderr, "netlink or lock: %s\n", strerror(errno));
+		es_state_close(st);
+		return 2;
+	}
+	for (int i = 3; i < argc; i++) {
+		char smac[18], dmac[18], gw[INET6_ADDRSTRLEN];
+		struct es_nexthop_result r;
+		struct es_pop p;
+		__u32 id;
+
+		err = es_pop_find(st, argv[i], &id, &p);
+		for (int round = 0; !err && round < 50; round++) {
+			err = es_nexthop_resolve(nh, p.family, &p.endpoint, &p.source, &r);
+			if (err || r.state != ES_NH_NEIGH_INCOMPLETE)
+				break;
+			changes(200, NULL);
+		}
+		if (!err)
+			err = es_nexthop_apply(st, id, &r);
+		if (err < 0) {
+			fprintf(stderr, "%s: %s\n", argv[i], strerror(-err));
+			rc = 1;
+			continue;
+		}
+		mac_text(r.smac, smac);
+		mac_text(r.dmac, dmac);
+		inet_ntop(r.gw_family == ES_AF_INET6 ? AF_INET6 : AF_INET, &r.gateway, gw,
+			  sizeof(gw));
+		printf("%s %s %u %s %s %s\n", argv[i], es_nexthop_state_name(r.state), r.ifindex,
+		       smac, dmac, gw);
+	}
+	es_nexthops_close(nh);
+	es_state_close(st);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	int err;
+
+	if (argc > 3 && !strcmp(argv[1], "apply"))
+		return tool_apply(argc, argv);
+	if (argc > 1) {
+		fprintf(stderr, "usage: %s [apply PIN_PATH POP...]\n", argv[0]);
+		return 2;
+	}
+	err = setup();
 
 	ready = !err;
 	if (err)

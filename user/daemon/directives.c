@@ -130,7 +130,6 @@ static int parse_url(struct cli_ctx *ctx, const char *url, struct esd_probe_spec
 	host[hl] = 0;
 	if (es_parse_addr(host, &p->host_family, &p->host, msg, sizeof(msg)))
 		return cli_err(ctx, "invalid URL '%s': the host must be an IP address", q);
-	snprintf(p->host_text, sizeof(p->host_text), "%.*s", (int)(end - s), s);
 	if (*end == ':') {
 		char num[8];
 		size_t nl = strcspn(end + 1, "/");
@@ -145,6 +144,10 @@ static int parse_url(struct cli_ctx *ctx, const char *url, struct esd_probe_spec
 	}
 	if (*end && *end != '/')
 		return cli_err(ctx, "invalid URL '%s': bad host", q);
+	/* the authority as written: the Host header */
+	if ((size_t)(end - s) >= sizeof(p->host_text))
+		return cli_err(ctx, "invalid URL '%s': host too long", q);
+	snprintf(p->host_text, sizeof(p->host_text), "%.*s", (int)(end - s), s);
 	for (const char *c = end; *c; c++)
 		if (*c <= ' ' || *c == 0x7f)
 			return cli_err(ctx, "invalid URL '%s': spaces or control characters in the path", q);

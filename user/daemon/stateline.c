@@ -13,6 +13,7 @@
  * deletes anything (it could not anyway while prefixes use the pop).
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -267,6 +268,16 @@ int esd_state_line(struct cli_ctx *ctx, int argc, char **argv, bool *skip)
 	int i, r;
 
 	*skip = false;
+	{
+		const char *names[ARRAY_SIZE(objects)];
+		char q[ES_QUOTE_BUFLEN];
+
+		for (size_t j = 0; j < ARRAY_SIZE(objects); j++)
+			names[j] = objects[j].name;
+		if (cli_match(argv[0], names, ARRAY_SIZE(objects), NULL, 0) == -ENOENT)
+			return cli_err(ctx, "unknown directive or object '%s': expected probe, self-check, latency, policy, metrics, or pop, vip, peer, prefix, link, config lines",
+				       es_quote(argv[0], strlen(argv[0]), q, sizeof(q)));
+	}
 	i = object_index(ctx, argv[0]);
 	if (i < 0)
 		return -1;

@@ -18,6 +18,13 @@
  * kept) moves to the front with its MACs swapped, and the frame goes back
  * out the interface it came in on (XDP_TX) to the router that sent it.
  * Every answer takes a token of the rate limit (icmp_limit.h).
+ *
+ * The quote is as long as RFC 1812 / RFC 4443 allow wherever its bytes
+ * are: a driver may hand over a multi-buffer frame whose linear part holds
+ * little more than the headers, and a quote cut to that part (an IP header
+ * and 4 bytes of ICMP) is one no stack accepts (it needs the IP header and
+ * 8 bytes). Such an answer stays multi-buffer; the bytes in frags are
+ * summed through bpf_xdp_load_bytes.
  */
 #ifndef ES_TOO_BIG_H
 #define ES_TOO_BIG_H
@@ -113,8 +120,8 @@ static __always_inline bool icmp_error_allowed(struct xdp_md *ctx, const struct 
 	       (pkt->saddr.v6w[0] | pkt->saddr.v6w[1] | pkt->saddr.v6w[2] | pkt->saddr.v6w[3]);
 }
 
-/* Sum of the 16-bit words from p to the end of the frame (raw order, an
- * odd last byte padded with zero): the ICMP message. */
+/* Sum of the 16-bit words from p to the end of the linear part (raw
+ * order, an odd last byte padded with zero). */
 static __always_inline __u64 icmp_msg_sum(const void *p, const void *data_end)
 {
 	__u64 sum = 0;
@@ -135,31 +142,90 @@ static __always_inline __u64 icmp_msg_sum(const void *p, const void *data_end)
 	return sum;
 }
 
+/* 64 bytes of frags at a time: their sum fits a small stack buffer */
+#define FRAG_SUM_CHUNK		64
+#define FRAG_SUM_CHUNKS		((ICMP6_ERR_MAX + FRAG_SUM_CHUNK - 1) / FRAG_SUM_CHUNK)
+
+/*
+ * Sum of the frame's bytes from off to end, which lie in frags (raw order,
+ * as if off were even, an odd last byte padded with zero). Returns -1 when
+ * they could not be read.
+ */
+static __always_inline int frags_sum(struct xdp_md *ctx, __u32 off, __u32 end, __u64 *sum)
+{
+	__u16 buf[FRAG_SUM_CHUNK / 2];
+
+	for (int i = 0; i < FRAG_SUM_CHUNKS; i++) {
+		__u32 n = end - off;
+
+		if (off >= end)
+			break;
+		if (n > FRAG_SUM_CHUNK)
+			n = FRAG_SUM_CHUNK;
+		/* the identity on 1..64, which the verifier sees as the range */
+		n = ((n - 1) & (FRAG_SUM_CHUNK - 1)) + 1;
+		if (n < FRAG_SUM_CHUNK)
+			__builtin_memset(buf, 0, sizeof(buf));
+		if (bpf_xdp_load_bytes(ctx, off, buf, n))
+			return -1;
+#pragma unroll
+		for (int w = 0; w < FRAG_SUM_CHUNK / 2; w++)
+			*sum += buf[w];
+		off += n;
+	}
+	return 0;
+}
+
+/*
+ * Sum of the ICMP message at ic to the end of the frame: the linear part
+ * read directly, then the frags, whose first byte continues the linear
+ * part's last word when that part has an odd length (their sum is then
+ * the byte-swap of one taken from an even start). Returns -1 on failure.
+ */
+static __always_inline int icmp_msg_sum_all(struct xdp_md *ctx, const void *ic, __u64 *sum)
+{
+	void *data = (void *)(long)ctx->data;
+	void *data_end = (void *)(long)ctx->data_end;
+	__u32 linear = data_end - data, whole = bpf_xdp_get_buff_len(ctx);
+	__u64 frags = 0;
+	__u16 f;
+
+	*sum = icmp_msg_sum(ic, data_end);
+	if (whole <= linear)
+		return 0;
+	if (frags_sum(ctx, linear, whole, &frags))
+		return -1;
+	f = csum_fold(frags);
+	if ((data_end - ic) & 1)
+		f = (f >> 8) | (f << 8);
+	*sum += f;
+	return 0;
+}
+
 /*
  * Cut the frame to the link header and the first bytes of the IP packet
- * (at most quote_max, all from the linear part: a multi-buffer frame's
- * frags are dropped), then make room for hdrs bytes in front of the IP
- * packet, the link header moved up with its MACs swapped. Returns the
- * quote's length, or 0 when the frame could not be reshaped (it may have
- * changed: the caller drops it).
+ * (at most quote_max, from the linear part and the frags alike), then
+ * make room for hdrs bytes in front of the IP packet, the link header
+ * moved up with its MACs swapped. Returns the quote's length, or 0 when
+ * the frame could not be reshaped (it may have changed: the caller drops
+ * it).
  */
 static __always_inline __u32 icmp_reshape(struct xdp_md *ctx, const struct packet *pkt,
 					  __u32 hdrs, __u32 quote_max)
 {
 	__u8 l2[sizeof(struct ethhdr) + 4 * ES_MAX_VLAN_TAGS];
-	__u32 linear = ctx->data_end - ctx->data;
-	__u32 quote = pkt->l3_len, keep, whole;
+	__u32 whole = bpf_xdp_get_buff_len(ctx);
+	__u32 quote = pkt->l3_len, keep;
 	void *data, *data_end;
 	struct ethhdr *eth;
 
 	if (quote > quote_max)
 		quote = quote_max;
-	if (pkt->l3_off >= linear)
+	if (pkt->l3_off >= whole)
 		return 0;
-	if (quote > linear - pkt->l3_off)
-		quote = linear - pkt->l3_off;
+	if (quote > whole - pkt->l3_off)
+		quote = whole - pkt->l3_off;
 	keep = pkt->l3_off + quote;
-	whole = bpf_xdp_get_buff_len(ctx);
 	if (whole > keep && bpf_xdp_adjust_tail(ctx, -(int)(whole - keep)))
 		return 0;
 	if (bpf_xdp_adjust_head(ctx, -(int)hdrs))
@@ -167,8 +233,7 @@ static __always_inline __u32 icmp_reshape(struct xdp_md *ctx, const struct packe
 
 	data = (void *)(long)ctx->data;
 	data_end = (void *)(long)ctx->data_end;
-	/* everything linear now, nothing left in frags */
-	if ((__u32)(data_end - data) != hdrs + keep || bpf_xdp_get_buff_len(ctx) != hdrs + keep)
+	if (bpf_xdp_get_buff_len(ctx) != hdrs + keep)
 		return 0;
 	if (data + hdrs + sizeof(l2) > data_end)
 		return 0;
@@ -191,6 +256,7 @@ static __always_inline int frag_needed_build(struct xdp_md *ctx, const struct pa
 	void *data, *data_end;
 	struct iphdr *ip, h = {};
 	struct icmp_err_hdr *ic;
+	__u64 sum;
 
 	quote = icmp_reshape(ctx, pkt, hdrs, ICMP4_ERR_MAX - hdrs);
 	if (!quote || off > sizeof(struct ethhdr) + 4 * ES_MAX_VLAN_TAGS)
@@ -218,7 +284,9 @@ static __always_inline int frag_needed_build(struct xdp_md *ctx, const struct pa
 	ic->csum = 0;
 	ic->v4.unused = 0;
 	ic->v4.mtu = bpf_htons(room > 0xffff ? 0xffff : room);
-	ic->csum = ~csum_fold(icmp_msg_sum(ic, data_end));
+	if (icmp_msg_sum_all(ctx, ic, &sum))
+		return -1;
+	ic->csum = ~csum_fold(sum);
 	return 0;
 }
 
@@ -255,9 +323,11 @@ static __always_inline int packet_too_big_build(struct xdp_md *ctx, const struct
 	ic->csum = 0;
 	/* a tunnel that cannot carry 1280 still may not ask for less */
 	ic->mtu6 = bpf_htonl(room < ES_MTU_ALWAYS ? ES_MTU_ALWAYS : room);
-	sum = csum_pseudo(ES_AF_INET6, &pkt->daddr, &pkt->saddr, IPPROTO_ICMPV6,
-			  ICMP_HDR_LEN + quote);
-	ic->csum = ~csum_fold(sum + icmp_msg_sum(ic, data_end));
+	if (icmp_msg_sum_all(ctx, ic, &sum))
+		return -1;
+	sum += csum_pseudo(ES_AF_INET6, &pkt->daddr, &pkt->saddr, IPPROTO_ICMPV6,
+			   ICMP_HDR_LEN + quote);
+	ic->csum = ~csum_fold(sum);
 	return 0;
 }
 

@@ -121,6 +121,15 @@ test_config_applied_and_probes_healthy() {
 		[ "$(pop_state $p)" = up ] || fail "pop $p is $(pop_state $p)"
 	done
 	grep -q "probe tcp ${TOPO_BB4[b]}:8081: healthy" "$LOG" || fail "no healthy tcp probe in the log"
+	# next hops resolved by the daemon: the egress and the far end's MAC, as the links say
+	local p want got
+	for p in b c; do
+		want="a-bb $(ip -n "$NS_A" -br link show a-bb | awk '{print $3}')"
+		want="$want $(ip -n "${NS_POP[$p]}" -br link show "$p-bb" | awk '{print $3}')"
+		got=$(json_get "$(topo_es a -j pop show "${p^^}")" \
+			"' '.join([j['nexthop']['dev'], j['nexthop']['smac'], j['nexthop']['dmac']])")
+		[ "$got" = "$want" ] || fail "pop ${p^^} next hop '$got', expected '$want'"
+	done
 }
 
 test_health_server_gone_moves_to_c_and_back() {

@@ -29,6 +29,7 @@
 #include "health.h"
 #include "log.h"
 #include "loop.h"
+#include "nexthops.h"
 #include "popstate.h"
 #include "state.h"
 
@@ -66,9 +67,8 @@ static void usage(FILE *f)
 /*
  * Integration points for the rest of issue 7. The latency store
  * (user/lib/latency.h) reads cfg.latency_files / cfg.latency_socket and
- * ranks with cfg.min_gain_ms / min_gain_pct / hold_down_s; the next-hop
- * resolver (user/lib/nexthop.h) follows the tunnel POPs' routes; the
- * metrics listener serves cfg.metrics_*. Until they are wired in here, a
+ * ranks with cfg.min_gain_ms / min_gain_pct / hold_down_s; the metrics
+ * listener serves cfg.metrics_*. Until they are wired in here, a
  * configuration that asks for them is accepted (it is valid) and says so.
  */
 static void pending_features(const struct esd_config *cfg)
@@ -112,6 +112,7 @@ static void reload(const char *why)
 	}
 	esd_config_free(&d.cfg);
 	d.cfg = cfg;
+	esd_nexthops_refresh();		/* POPs may have been added */
 	pending_features(&d.cfg);
 	esd_info("reloaded %s: %zu probe%s%s", d.config, d.cfg.nprobes,
 		 d.cfg.nprobes == 1 ? "" : "s", d.cfg.self.kind ? ", self-check" : "");
@@ -313,6 +314,11 @@ int main(int argc, char **argv)
 		esd_err("cannot set up the event loop: %s", strerror(-rc));
 		return EXIT_FAILURE;
 	}
+	rc = esd_nexthops_start(d.st);
+	if (rc) {
+		esd_err("cannot open netlink for next hops: %s", strerror(-rc));
+		return EXIT_FAILURE;
+	}
 	if (apply_health(&d.cfg))
 		return EXIT_FAILURE;
 	pending_features(&d.cfg);
@@ -325,6 +331,7 @@ int main(int argc, char **argv)
 		esd_err("event loop: %s", strerror(-rc));
 
 	esd_health_free(d.health);
+	esd_nexthops_stop();
 	esd_config_free(&d.cfg);
 	esd_owner_close();
 	es_state_close(d.st);	/* closes descriptors only: the pins stay */

@@ -595,7 +595,8 @@ struct esd_health *esd_health_start(struct es_state *st, const struct esd_config
 			c->t = cfg->self.t;
 			snprintf(c->arg, sizeof(c->arg), "%s", cfg->self.arg);
 			snprintf(c->target, sizeof(c->target), "%s '%s'",
-				 c->self_kind == ESD_SELF_COMMAND ? "command" : "drain-file", c->arg);
+				 c->self_kind == ESD_SELF_COMMAND ? "command" : "drain-file",
+				 c->arg);
 		}
 		carry_over(c, prev);
 	}

@@ -25,7 +25,7 @@ static __always_inline __u16 choose_pop(const struct packet *pkt, __u32 decision
 	id = first_usable(d, false, &skipped_drain);
 	if (!(d->flags & ES_DECISION_TRANSITION) && !skipped_drain)
 		return id;	/* the steady state: no per-flow state at all */
-	if (pkt->proto != IPPROTO_TCP || pkt->frag == FRAG_LATER)
+	if (!flow_tracked(pkt))
 		return id;
 	return flow_stick(pkt, decision_id, d, id);
 }

@@ -7,6 +7,7 @@
  *   1. parse.h     Ethernet, VLANs, IPv4/IPv6 (+ext headers), L4 ports
  *   2. decap.h     tunnel traffic for this POP: strip and pass, never steer
  *   3. vip.h       only anycast service addresses are steered
+ *      icmp_quote.h  an ICMP error as the flow it quotes
  *   4. classify.h  source address -> decision id (longest prefix)
  *   5. decide.h    decision -> the POP that takes this packet
  *   6. flow.h      open TCP connections stay where they are
@@ -17,6 +18,7 @@
 #include "decap.h"
 #include "vip.h"
 #include "classify.h"
+#include "icmp_quote.h"
 #include "decide.h"
 #include "encap.h"
 #include "too_big.h"
@@ -89,12 +91,17 @@ int edgesteer(struct xdp_md *ctx)
 	if (is_tunnel_to_us(&pkt, cfg))
 		return decapsulate(ctx, &pkt, cfg);
 
-	/* 3. anycast services only */
-	if (!vip_match(&pkt))
+	/* 3. anycast services only; an ICMP error as the flow it quotes */
+	icmp_quote(ctx, &pkt);
+	if (!vip_match_steered(&pkt))
 		return done(XDP_PASS, ES_CNT_NOT_VIP, pkt.len);
+	if (pkt.quote)
+		count(ES_CNT_ICMP_QUOTED, 0);
+	if (pkt.frag != FRAG_NONE)
+		count(ES_CNT_FRAGMENT, 0);
 
-	/* 4. classify */
-	decision_id = classify(&pkt);
+	/* 4. classify: the client, an ICMP error's quoted destination */
+	decision_id = classify_steered(&pkt);
 	if (!decision_id)
 		return done(XDP_PASS, ES_CNT_LOCAL_NO_PREFIX, pkt.len);
 	d = bpf_map_lookup_elem(&decisions, &decision_id);

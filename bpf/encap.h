@@ -32,16 +32,19 @@ static __always_inline __u32 mix32(__u32 h)
 }
 
 /* Same value for every packet of a flow, and for every fragment of a
- * datagram (fragments leave the ports out, all of them alike). */
+ * datagram: fragments hash their addresses alone, all of them alike. Not
+ * the ports, which later fragments lack, nor the protocol: an IPv6 later
+ * fragment can only name the header after its fragment header, which the
+ * first fragment may have walked past (destination options). */
 static __always_inline __u32 flow_hash(const struct packet *pkt)
 {
 	__u32 s = pkt->saddr.v6w[0] ^ pkt->saddr.v6w[1] ^ pkt->saddr.v6w[2] ^ pkt->saddr.v6w[3];
 	__u32 d = pkt->daddr.v6w[0] ^ pkt->daddr.v6w[1] ^ pkt->daddr.v6w[2] ^ pkt->daddr.v6w[3];
-	__u32 ports = 0;
+	__u32 l4 = 0;
 
 	if (pkt->frag == FRAG_NONE)
-		ports = ((__u32)pkt->sport << 16) | pkt->dport;
-	return mix32(mix32(s * 0x9e3779b1 ^ d) ^ ports ^ pkt->proto);
+		l4 = (((__u32)pkt->sport << 16) | pkt->dport) ^ pkt->proto;
+	return mix32(mix32(s * 0x9e3779b1 ^ d) ^ l4);
 }
 
 static __always_inline __u32 encap_overhead(const struct es_pop *pop)

@@ -12,8 +12,10 @@
  * Only then is the flow table consulted, and only for TCP, whose SYN tells
  * a new connection from an open one: a SYN is pinned to the new choice, any
  * other segment without an entry belongs to a connection that predates the
- * drain or the change and is pinned to the old one. In the steady state no
- * per-flow state is read or written at all.
+ * drain or the change and is pinned to the old one. An ICMP error about a
+ * connection is looked up as that connection and pins nothing. Fragments
+ * never touch the table. In the steady state no per-flow state is read or
+ * written at all.
  */
 #ifndef ES_FLOW_H
 #define ES_FLOW_H
@@ -24,15 +26,41 @@
 
 #define FLOW_REFRESH_NS		(1000ull * 1000 * 1000)
 
+/*
+ * Whether the flow table can know this packet's connection: TCP, with
+ * ports. An ICMP error quoting a TCP segment the VIP sent counts as a
+ * packet of that connection (icmp_quote.h). No fragment does, the first
+ * one included: later fragments carry no ports, and every fragment of a
+ * datagram must go where the others go, which only the source address
+ * (the classification) can promise.
+ */
+static __always_inline bool flow_tracked(const struct packet *pkt)
+{
+	if (pkt->frag != FRAG_NONE)
+		return false;
+	if (pkt->quote)
+		return pkt->quote == QUOTE_FLOW && pkt->q_proto == IPPROTO_TCP;
+	return pkt->proto == IPPROTO_TCP;
+}
+
+/* The connection in the client's direction: the packet itself, or the
+ * flow an ICMP error quotes, reversed (its VIP end is the error's daddr). */
 static __always_inline void flow_key_of(const struct packet *pkt, struct es_flow_key *k)
 {
 	k->family = pkt->family;
+	k->pad = 0;
+	k->daddr = pkt->daddr;
+	if (pkt->quote) {
+		k->proto = pkt->q_proto;
+		k->sport = pkt->q_sport;
+		k->dport = pkt->q_dport;
+		k->saddr = pkt->q_saddr;
+		return;
+	}
 	k->proto = pkt->proto;
 	k->sport = pkt->sport;
 	k->dport = pkt->dport;
-	k->pad = 0;
 	k->saddr = pkt->saddr;
-	k->daddr = pkt->daddr;
 }
 
 static __always_inline bool tcp_is_syn(const struct packet *pkt)
@@ -94,6 +122,12 @@ static __always_inline __u16 flow_stick(const struct packet *pkt, __u32 decision
 	}
 	if (!pick)
 		return 0;
+	/* An ICMP error is not a segment of its connection: it goes where
+	 * the connection's next segment will, and pins nothing (a router
+	 * sends one per packet it could not forward; the client's own
+	 * segment will pin the same answer). */
+	if (pkt->quote)
+		return pick;
 	count(tcp_is_syn(pkt) ? ES_CNT_FLOW_PIN_NEW : ES_CNT_FLOW_PIN_EXISTING, 0);
 	nf.pop = pick;
 	nf.decision = decision_id;

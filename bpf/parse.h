@@ -55,6 +55,12 @@ enum parse_result {
 #define FRAG_FIRST	1	/* first fragment: L4 header present */
 #define FRAG_LATER	2	/* offset != 0: no L4 header */
 
+/* packet.quote (icmp_quote.h) */
+#define QUOTE_NONE	0	/* steered as the packet itself */
+#define QUOTE_FLOW	1	/* an ICMP error steered as the flow it quotes */
+#define QUOTE_ADDR	2	/* the same, but the quote is a later fragment:
+				 * the client's address without ports */
+
 struct packet {
 	__u32 len;		/* frame length: the linear part, plus the frags
 				 * once the IP length reaches into them */
@@ -77,6 +83,16 @@ struct packet {
 	__u16 pad2;
 	struct es_addr saddr;
 	struct es_addr daddr;
+	/* An ICMP error to a VIP is steered as the packet it quotes, which
+	 * the VIP sent to a client, reversed to the client's direction
+	 * (icmp_quote.h). The q_* fields mean something only with quote set;
+	 * the VIP end of that flow is daddr. */
+	__u8 quote;		/* QUOTE_* */
+	__u8 q_proto;
+	__be16 q_sport;		/* the client's port: the quoted destination port */
+	__be16 q_dport;		/* the VIP's port: the quoted source port */
+	__u16 q_pad;
+	struct es_addr q_saddr;	/* the client: the quoted destination */
 };
 
 struct cursor {
@@ -215,6 +231,13 @@ static __always_inline int parse_ipv6(struct cursor *c, struct packet *pkt)
 			elen = sizeof(*fh);
 			/* offset is the top 13 bits; M is bit 0 */
 			pkt->frag = (bpf_ntohs(fh->off) & 0xfff8) ? FRAG_LATER : FRAG_FIRST;
+			if (pkt->frag == FRAG_LATER) {
+				/* what follows is payload, never a header */
+				c->pos += elen;
+				pkt->ext_hdrs++;
+				pkt->proto = fh->nexthdr;
+				return PARSE_OK;
+			}
 			break;
 		}
 		default:

@@ -356,6 +356,7 @@ struct expect {
 	uint16_t pop;		/* POP whose packet count rises by one, 0: none */
 	int hit, pin_new, pin_old, fib;	/* event deltas */
 	int mss_rec;		/* a tunnelled SYN recorded for the MSS clamp */
+	int frag;		/* a fragment steered (ES_CNT_FRAGMENT) */
 };
 
 struct snap {
@@ -460,6 +461,8 @@ static void check_deltas(const struct snap *a, const struct snap *b, const struc
 				want = e->fib;
 			else if (c == ES_CNT_MSS_RECORDED)
 				want = e->mss_rec;
+			else if (c == ES_CNT_FRAGMENT)
+				want = e->frag;
 		}
 		if (got != want)
 			FAIL("%s: counter %s rose by %lld, want %lld", what, CNT_NAME[c], got, want);
@@ -634,6 +637,7 @@ static struct hashinfo tunnel_case(const char *what, const struct flow *f, const
 	static struct pkt in;
 	struct expect e = tunnel_expect(p);
 
+	e.frag = f->frag != FR_NONE;
 	build_flow(&in, f);
 	run_frame(in.data, in.len, &e, what);
 	return check_tunnel(what, &in, f, p);
@@ -1995,6 +1999,7 @@ static void test_truncation_sweep(void)
 	build_flow(&in2, &f2);
 	sc = (struct sweep_ctx){ .name = "v6 HBH+frag+UDP, to GUE/IPv6", .in = &in2,
 				 .full = tunnel_expect(pop(5)), .flow = &f2, .pop = pop(5) };
+	sc.full.frag = 1;
 	sweep(&sc);
 
 	build_flow(&inner3, &INNER6);

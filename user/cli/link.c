@@ -17,12 +17,14 @@
 #include "cli.h"
 #include "links.h"
 #include "parse.h"
+#include "upgrade.h"
 
 const char *const link_usage[] = {
 	"attach dev IFNAME [mode MODE]",
 	"attach dev IFNAME egress",
 	"detach dev IFNAME [egress]",
 	"show",
+	"upgrade",
 	"help",
 	"MODE := { native | generic }  (default native; generic for drivers without native XDP)",
 	NULL,
@@ -355,6 +357,46 @@ static int link_show(struct cli_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Replace the pinned programs with this build's, keeping every map and
+ * moving every link in place (upgrade.h): no packet finds the hook empty.
+ * In a batch's first pass, only whether the pinned maps fit this build.
+ */
+static int link_upgrade(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct es_upgrade_result r;
+	struct es_state *st;
+	int err;
+
+	if (!END_ARGS())
+		return -1;
+	st = cli_state(ctx, false);
+	if (!st)
+		return -1;
+	err = ctx->dry_run ? es_upgrade_check(st, &r) : es_upgrade(st, 0, &r);
+	if (err)
+		return cli_err(ctx, "upgrade failed, nothing changed: %s", r.detail);
+	if (ctx->dry_run)
+		return 0;
+	if (ctx->jw) {
+		jsonw_start_object(ctx->jw);
+		jsonw_bool_field(ctx->jw, "changed", r.changed);
+		jsonw_uint_field(ctx->jw, "old_prog_id", r.old_prog_id);
+		jsonw_uint_field(ctx->jw, "new_prog_id", r.new_prog_id);
+		jsonw_uint_field(ctx->jw, "old_mss_prog_id", r.old_mss_prog_id);
+		jsonw_uint_field(ctx->jw, "new_mss_prog_id", r.new_mss_prog_id);
+		jsonw_uint_field(ctx->jw, "links", r.nlinks);
+		jsonw_uint_field(ctx->jw, "new_maps", r.new_maps);
+		jsonw_end_object(ctx->jw);
+	} else if (r.replaced) {
+		printf("prog %u -> %u, mss prog %u -> %u, %zu link%s moved%s%s\n", r.old_prog_id,
+		       r.new_prog_id, r.old_mss_prog_id, r.new_mss_prog_id, r.nlinks,
+		       r.nlinks == 1 ? "" : "s", r.changed ? "" : " (same program build)",
+		       r.new_maps ? ", new maps pinned" : "");
+	}
+	return 0;
+}
+
 static int link_help(struct cli_ctx *ctx, int argc, char **argv)
 {
 	return cli_usage(ctx, "link", link_usage);
@@ -364,6 +406,7 @@ static const struct cli_cmd link_cmds[] = {
 	{ "show",	link_show },
 	{ "attach",	link_attach },
 	{ "detach",	link_detach },
+	{ "upgrade",	link_upgrade },
 	{ "help",	link_help },
 	{ 0 }
 };

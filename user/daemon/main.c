@@ -32,6 +32,7 @@
 #include "nexthops.h"
 #include "popstate.h"
 #include "state.h"
+#include "upgrade_start.h"
 
 #define RELOAD_SETTLE_MS	200	/* editors write a file in several steps */
 
@@ -295,6 +296,9 @@ int main(int argc, char **argv)
 		esd_err("cannot open state under '%s': %s", d.pin_path, strerror(-rc));
 		return EXIT_FAILURE;
 	}
+	/* a new build restarting takes the data path with it, in place */
+	if (esd_upgrade_at_start(d.st))
+		return EXIT_FAILURE;
 	rc = esd_owner_open(d.st);
 	if (rc) {
 		esd_err("cannot open the state ownership record under '%s': %s", d.pin_path,

@@ -19,6 +19,7 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "health.h"
@@ -62,6 +63,8 @@ struct check {
 
 	/* results */
 	unsigned int ok_run, fail_run;
+	uint64_t started_us, rtt_us;	/* rtt_us: the last success's, 0 before one */
+	uint64_t successes, failures;	/* for the metrics */
 	enum verdict verdict;
 	char why[256];			/* the last failure */
 	__u8 held;			/* operator state already logged */
@@ -73,6 +76,16 @@ struct esd_health {
 	struct check *c;
 	size_t n;
 };
+
+/* Round trips in microseconds: on a LAN they are well under esd_now_ms()'s
+ * resolution. At least 1, so that 0 can mean "none yet". */
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000 + 1;
+}
 
 static const char *check_name(const struct check *c, char *buf, size_t len)
 {
@@ -182,6 +195,8 @@ static void finish(struct check *c, bool ok, const char *fmt, ...)
 	c->child = 0;
 
 	if (ok) {
+		c->rtt_us = now_us() - c->started_us;
+		c->successes++;
 		c->fail_run = 0;
 		if (c->ok_run < ESD_MAX_COUNT)
 			c->ok_run++;
@@ -191,6 +206,7 @@ static void finish(struct check *c, bool ok, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(c->why, sizeof(c->why), fmt, ap);
 		va_end(ap);
+		c->failures++;
 		c->ok_run = 0;
 		if (c->fail_run < ESD_MAX_COUNT)
 			c->fail_run++;
@@ -419,6 +435,7 @@ static void start(struct check *c)
 	int err = 0;
 
 	c->started = esd_now_ms();
+	c->started_us = now_us();
 	c->in_flight = true;
 	esd_timer_at(c->timer.fd, c->started + c->t.timeout_ms);
 	if (c->self) {
@@ -554,6 +571,9 @@ static void carry_over(struct check *c, const struct esd_health *prev)
 			continue;
 		c->ok_run = o->ok_run;
 		c->fail_run = o->fail_run;
+		c->rtt_us = o->rtt_us;
+		c->successes = o->successes;
+		c->failures = o->failures;
 		c->verdict = o->verdict;
 		c->held = o->held;
 		c->seq = o->seq;
@@ -638,4 +658,28 @@ void esd_health_free(struct esd_health *h)
 	}
 	free(h->c);
 	free(h);
+}
+
+size_t esd_health_count(const struct esd_health *h)
+{
+	return h ? h->n : 0;
+}
+
+void esd_health_info(const struct esd_health *h, size_t i, struct esd_check_info *out)
+{
+	static const char *const kinds[] = {
+		[ESD_PROBE_ICMP] = "icmp", [ESD_PROBE_TCP] = "tcp", [ESD_PROBE_HTTP] = "http",
+	};
+	const struct check *c = &h->c[i];
+
+	out->self = c->self;
+	out->pop = c->pop;
+	out->kind = !c->self ? kinds[c->kind] :
+		    c->self_kind == ESD_SELF_COMMAND ? "command" : "drain-file";
+	out->verdict = c->verdict == V_HEALTHY ? 1 : c->verdict == V_UNHEALTHY ? 0 : -1;
+	out->ok_run = c->ok_run;
+	out->fail_run = c->fail_run;
+	out->rtt_us = c->rtt_us;
+	out->successes = c->successes;
+	out->failures = c->failures;
 }

@@ -17,6 +17,7 @@
 #define ESD_HEALTH_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "config.h"
 #include "state.h"
 
@@ -31,6 +32,20 @@ struct esd_health;
 struct esd_health *esd_health_start(struct es_state *st, const struct esd_config *cfg,
 				    const struct esd_health *prev, char *err, size_t errlen);
 void esd_health_free(struct esd_health *h);
+
+/* What a check knows, for the metrics (valid until the next reload). */
+struct esd_check_info {
+	bool self;
+	const char *pop;	/* probes: the POP's name; self: "" */
+	const char *kind;	/* icmp, tcp, http, command, drain-file */
+	int verdict;		/* -1 unknown, 0 unhealthy, 1 healthy */
+	unsigned int ok_run, fail_run;	/* consecutive successes, failures */
+	uint64_t rtt_us;	/* the last successful attempt's; 0: none yet */
+	uint64_t successes, failures;	/* attempts since start (kept over reloads) */
+};
+
+size_t esd_health_count(const struct esd_health *h);
+void esd_health_info(const struct esd_health *h, size_t i, struct esd_check_info *out);
 
 /* SIGCHLD: collect finished self-check commands. */
 void esd_health_reap(struct esd_health *h);

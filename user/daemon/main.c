@@ -29,6 +29,7 @@
 #include "health.h"
 #include "log.h"
 #include "loop.h"
+#include "metrics.h"
 #include "nexthops.h"
 #include "popstate.h"
 #include "state.h"
@@ -68,16 +69,14 @@ static void usage(FILE *f)
 /*
  * Integration points for the rest of issue 7. The latency store
  * (user/lib/latency.h) reads cfg.latency_files / cfg.latency_socket and
- * ranks with cfg.min_gain_ms / min_gain_pct / hold_down_s; the metrics
- * listener serves cfg.metrics_*. Until they are wired in here, a
- * configuration that asks for them is accepted (it is valid) and says so.
+ * ranks with cfg.min_gain_ms / min_gain_pct / hold_down_s. Until it is
+ * wired in here, a configuration that asks for it is accepted (it is
+ * valid) and says so.
  */
 static void pending_features(const struct esd_config *cfg)
 {
 	if (cfg->nlatency_files || cfg->latency_socket[0])
 		esd_warn("latency sources are configured but this build does not read them yet: decisions stay as configured");
-	if (cfg->metrics)
-		esd_warn("metrics listen is configured but this build has no metrics listener yet");
 }
 
 static int apply_health(const struct esd_config *cfg)
@@ -104,16 +103,19 @@ static void reload(const char *why)
 	if (esd_config_load(d.config, d.pin_path, false, &cfg, err, sizeof(err))) {
 		esd_err("%s", err);
 		esd_err("reload failed: the running configuration stays in force");
+		esd_metrics_reloaded(&d.cfg, false);
 		return;
 	}
 	if (apply_health(&cfg)) {
 		esd_config_free(&cfg);
 		esd_err("reload failed: the running checks stay in force");
+		esd_metrics_reloaded(&d.cfg, false);
 		return;
 	}
 	esd_config_free(&d.cfg);
 	d.cfg = cfg;
 	esd_nexthops_refresh();		/* POPs may have been added */
+	esd_metrics_reloaded(&d.cfg, true);
 	pending_features(&d.cfg);
 	esd_info("reloaded %s: %zu probe%s%s", d.config, d.cfg.nprobes,
 		 d.cfg.nprobes == 1 ? "" : "s", d.cfg.self.kind ? ", self-check" : "");
@@ -323,7 +325,7 @@ int main(int argc, char **argv)
 		esd_err("cannot open netlink for next hops: %s", strerror(-rc));
 		return EXIT_FAILURE;
 	}
-	if (apply_health(&d.cfg))
+	if (apply_health(&d.cfg) || esd_metrics_start(d.st, &d.health, &d.cfg))
 		return EXIT_FAILURE;
 	pending_features(&d.cfg);
 	esd_info("started: %s, state under %s, %zu probe%s%s", d.config, d.pin_path,
@@ -335,6 +337,7 @@ int main(int argc, char **argv)
 		esd_err("event loop: %s", strerror(-rc));
 
 	esd_health_free(d.health);
+	esd_metrics_stop();
 	esd_nexthops_stop();
 	esd_config_free(&d.cfg);
 	esd_owner_close();

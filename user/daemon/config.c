@@ -186,6 +186,10 @@ int esd_config_load(const char *path, const char *pin_path, bool check_only,
 
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
+	/* what `policy` leaves out: the latency store's defaults */
+	cfg->min_gain_ms = 5;
+	cfg->min_gain_pct = 10;
+	cfg->hold_down_s = 60;
 	ctx.pin_path = pin_path;
 	ctx.batch_file = path;
 

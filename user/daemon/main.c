@@ -27,6 +27,7 @@
 
 #include "config.h"
 #include "health.h"
+#include "latency_feed.h"
 #include "log.h"
 #include "loop.h"
 #include "metrics.h"
@@ -66,19 +67,6 @@ static void usage(FILE *f)
 		ES_PIN_PATH_ENV, ES_DEFAULT_PIN_PATH);
 }
 
-/*
- * Integration points for the rest of issue 7. The latency store
- * (user/lib/latency.h) reads cfg.latency_files / cfg.latency_socket and
- * ranks with cfg.min_gain_ms / min_gain_pct / hold_down_s. Until it is
- * wired in here, a configuration that asks for it is accepted (it is
- * valid) and says so.
- */
-static void pending_features(const struct esd_config *cfg)
-{
-	if (cfg->nlatency_files || cfg->latency_socket[0])
-		esd_warn("latency sources are configured but this build does not read them yet: decisions stay as configured");
-}
-
 static int apply_health(const struct esd_config *cfg)
 {
 	char err[ESD_ERR_MAX];
@@ -115,8 +103,8 @@ static void reload(const char *why)
 	esd_config_free(&d.cfg);
 	d.cfg = cfg;
 	esd_nexthops_refresh();		/* POPs may have been added */
+	esd_latency_reload(&d.cfg);	/* policy, sources, prefixes */
 	esd_metrics_reloaded(&d.cfg, true);
-	pending_features(&d.cfg);
 	esd_info("reloaded %s: %zu probe%s%s", d.config, d.cfg.nprobes,
 		 d.cfg.nprobes == 1 ? "" : "s", d.cfg.self.kind ? ", self-check" : "");
 }
@@ -327,7 +315,8 @@ int main(int argc, char **argv)
 	}
 	if (apply_health(&d.cfg) || esd_metrics_start(d.st, &d.health, &d.cfg))
 		return EXIT_FAILURE;
-	pending_features(&d.cfg);
+	if (esd_latency_start(d.st, d.pin_path, &d.cfg))
+		return EXIT_FAILURE;
 	esd_info("started: %s, state under %s, %zu probe%s%s", d.config, d.pin_path,
 		 d.cfg.nprobes, d.cfg.nprobes == 1 ? "" : "s",
 		 d.cfg.self.kind ? ", self-check" : "");
@@ -338,6 +327,7 @@ int main(int argc, char **argv)
 
 	esd_health_free(d.health);
 	esd_metrics_stop();
+	esd_latency_stop();	/* removes the socket file */
 	esd_nexthops_stop();
 	esd_config_free(&d.cfg);
 	esd_owner_close();

@@ -6,7 +6,7 @@ set -e
 
 PACKAGES="clang llvm make gcc libc6-dev pkg-config libbpf-dev libelf-dev zlib1g-dev
 libmnl-dev bpftool iproute2 ethtool tcpdump tshark socat procps python3 jq
-iputils-ping iputils-tracepath"
+iputils-ping iputils-tracepath curl"
 
 missing=""
 for p in $PACKAGES; do

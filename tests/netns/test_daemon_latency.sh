@@ -11,6 +11,8 @@
 #   - a latency file with a bad line 3 is logged as FILE:3, changes
 #     nothing; fixed (and gzipped), it moves the prefix;
 #   - a bad socket line is answered and logged "socket: ...";
+#   - a reload (which applies the prefix lines again) leaves a measured
+#     prefix on its measured POP;
 #   - the socket is mode 0600 and removed when the daemon exits.
 # Deadlines are generous: they only bound a wait, they are not what is
 # checked.
@@ -176,6 +178,17 @@ test_bad_file_line_changes_nothing() {
 	grep -q "latency file $LATFILE: 2 lines, 2 samples stored" "$LOG" || fail "load not logged"
 }
 
+test_reload_moves_measured_prefix_back() {
+	# the reload applies `prefix add 192.0.2.0/26 pops B,C` again; the
+	# measurements held put it back on C
+	local n=$(grep -c 'reloaded' "$LOG")
+	kill -HUP $ESD_PID
+	wait_until 20 "[ \$(grep -c 'reloaded' '$LOG') -gt $n ]" || fail "no reload: $(cat "$LOG")"
+	wait_until 10 "[ \"\$(prefix_pops 192.0.2.0/26)\" = C,B ]" ||
+		fail "prefix is $(prefix_pops 192.0.2.0/26) after the reload"
+	served_by 192.0.2.10 c || fail "192.0.2.10 served by $(topo_ask 192.0.2.10 tcp)"
+}
+
 test_socket_mode_and_removed_at_exit() {
 	[ -S "$SOCK" ] || fail "no socket at $SOCK"
 	[ "$(stat -c %a "$SOCK")" = 600 ] || fail "mode $(stat -c %a "$SOCK")"
@@ -192,6 +205,7 @@ es_run_test test_small_oscillation_never_moves
 es_run_test test_unmeasured_prefix_keeps_configured
 es_run_test test_bad_socket_line_answered_and_logged
 es_run_test test_bad_file_line_changes_nothing
+es_run_test test_reload_moves_measured_prefix_back
 es_run_test test_socket_mode_and_removed_at_exit
 grep -q 'ERROR: \(Address\|Leak\)Sanitizer\|runtime error' "$LOG" && { echo "FAIL sanitizer"; cat "$LOG"; ES_FAILED=1; }
 es_finish

@@ -8,7 +8,7 @@
 #   --quick          smaller counts (under 2 minutes)
 #   --json FILE      also write {"results": [{name, value, unit, baseline, ratio}]}
 #   --markdown FILE  also write the results as a markdown table (docs/BENCHMARKS.md)
-#   --only NAME      run one benchmark (path, classify, flow, live, control)
+#   --only NAME      run one benchmark (path, classify, flow, live, control, daemon)
 set -eu
 cd "$(dirname "$0")/../.."
 BUILD=build
@@ -35,7 +35,7 @@ trap 'rm -f "$ES_BENCH_JSON"' EXIT
 
 start=$SECONDS
 echo "edgesteer benchmark: $(uname -r), $(nproc) CPUs, ${QUICK:-full} run, $(date -u +%FT%TZ)"
-for b in path classify flow live control; do
+for b in path classify flow live control daemon; do
 	[ -z "$ONLY" ] || [ "$ONLY" = "$b" ] || continue
 	bin="$BUILD/tools/bench/bench_$b"
 	if [ -x "$bin" ]; then

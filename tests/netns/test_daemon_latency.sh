@@ -207,5 +207,9 @@ es_run_test test_bad_socket_line_answered_and_logged
 es_run_test test_bad_file_line_changes_nothing
 es_run_test test_reload_moves_measured_prefix_back
 es_run_test test_socket_mode_and_removed_at_exit
-grep -q 'ERROR: \(Address\|Leak\)Sanitizer\|runtime error' "$LOG" && { echo "FAIL sanitizer"; cat "$LOG"; ES_FAILED=1; }
+if grep -q 'ERROR: \(Address\|Leak\)Sanitizer\|runtime error' "$LOG"; then
+	echo "FAIL sanitizer"
+	cat "$LOG"
+	ES_FAILED=1
+fi
 es_finish

@@ -360,20 +360,28 @@ static void files_open(const struct esd_config *cfg)
 
 /* ---- the socket --------------------------------------------------------------- */
 
-static void answer(char *out, size_t *off, const char *fmt, const char *msg)
+/* The answer to one datagram: a line per measurement line, in order. One
+ * that would not fit stops it there, so that no line is ever cut. */
+struct reply {
+	char buf[DGRAM_MAX];
+	size_t len;
+	bool full;
+};
+
+static void answer(struct reply *r, const char *fmt, const char *msg)
 {
 	int n;
 
-	if (*off >= DGRAM_MAX)
+	if (r->full)
 		return;
-	n = snprintf(out + *off, DGRAM_MAX - *off, fmt, msg);
-	if (n < 0 || (size_t)n >= DGRAM_MAX - *off)
-		*off = DGRAM_MAX;	/* no room: the answer stops here */
+	n = snprintf(r->buf + r->len, sizeof(r->buf) - r->len, fmt, msg);
+	if (n < 0 || (size_t)n >= sizeof(r->buf) - r->len)
+		r->full = true;
 	else
-		*off += (size_t)n;
+		r->len += (size_t)n;
 }
 
-static void feed_datagram(char *text, char *out, size_t *off)
+static void feed_datagram(char *text, struct reply *r)
 {
 	char err[ESD_ERR_MAX];
 	__u64 now = now_ns();
@@ -390,14 +398,14 @@ static void feed_datagram(char *text, char *out, size_t *off)
 		rc = es_latency_feed_line(lf.store, NULL, line, &lf.rib, now, NULL, err,
 					  sizeof(err));
 		if (rc == 0) {
-			answer(out, off, "%s\n", "ok");
+			answer(r, "%s\n", "ok");
 			stored = true;
 		} else if (rc == ES_LATENCY_IGNORED) {
 			if (err[0])
-				answer(out, off, "ignored: %s\n", err);
+				answer(r, "ignored: %s\n", err);
 		} else {
 			esd_err("%s", err);
-			answer(out, off, "error: %s\n", err);
+			answer(r, "error: %s\n", err);
 		}
 	}
 	if (stored)
@@ -406,14 +414,16 @@ static void feed_datagram(char *text, char *out, size_t *off)
 
 static void on_socket(struct esd_src *src, uint32_t events)
 {
-	static char in[DGRAM_MAX + 1], out[DGRAM_MAX];
+	static char in[DGRAM_MAX + 1];
+	static struct reply r;
 
 	for (;;) {
 		struct sockaddr_un from;
 		socklen_t fromlen = sizeof(from);
-		size_t off = 0;
 		ssize_t n;
 
+		r.len = 0;
+		r.full = false;
 		n = recvfrom(src->fd, in, DGRAM_MAX, MSG_TRUNC, (struct sockaddr *)&from,
 			     &fromlen);
 		if (n < 0) {
@@ -423,19 +433,18 @@ static void on_socket(struct esd_src *src, uint32_t events)
 		}
 		if (n > DGRAM_MAX) {
 			esd_err("socket: datagram of %zd bytes, more than %d: ignored", n, DGRAM_MAX);
-			answer(out, &off, "error: %s\n", "socket: datagram too long: ignored");
+			answer(&r, "error: %s\n", "socket: datagram too long: ignored");
 		} else if (memchr(in, '\0', (size_t)n)) {
 			esd_err("socket: a NUL byte in a datagram: ignored");
-			answer(out, &off, "error: %s\n", "socket: NUL byte: datagram ignored");
+			answer(&r, "error: %s\n", "socket: NUL byte: datagram ignored");
 		} else {
 			in[n] = '\0';
-			feed_datagram(in, out, &off);
+			feed_datagram(in, &r);
 		}
 		/* an unnamed sender cannot be answered; one that does not read
 		 * loses its answer rather than stall the daemon */
-		if (off && fromlen > sizeof(sa_family_t))
-			sendto(src->fd, out, off > DGRAM_MAX ? DGRAM_MAX : off, MSG_DONTWAIT,
-			       (struct sockaddr *)&from, fromlen);
+		if (r.len && fromlen > sizeof(sa_family_t))
+			sendto(src->fd, r.buf, r.len, MSG_DONTWAIT, (struct sockaddr *)&from, fromlen);
 	}
 }
 

@@ -22,6 +22,7 @@
 #include "decide.h"
 #include "encap.h"
 #include "too_big.h"
+#include "fragments.h"
 #include "redirect.h"
 #include "stats.h"
 
@@ -55,10 +56,13 @@ static __always_inline int tunnel(struct xdp_md *ctx, const struct packet *pkt,
 
 	if (nexthop_resolve(ctx, pop, &nh))
 		return done(XDP_PASS, ES_CNT_LOCAL_NO_NEXTHOP, pkt->len);
-	/* too big: ICMP back to the client, or served here (too_big.h) */
+	/* too big: ICMP back to the client, or served here (too_big.h);
+	 * a datagram served here keeps all its fragments here (fragments.h) */
 	mtu = tunnel_mtu(ctx, pkt, pop, &nh);
 	if (pkt->l3_len + encap_overhead(pop) > mtu)
 		return too_big(ctx, pkt, pop, mtu);
+	if (datagram_served_here(pkt))
+		return done(XDP_PASS, ES_CNT_LOCAL_TOO_BIG, pkt->len);
 	if (encap_csum_unavailable(ctx, pkt, pop))
 		return done(XDP_PASS, ES_CNT_LOCAL_NO_CSUM, pkt->len);
 

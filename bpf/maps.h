@@ -203,4 +203,22 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } tunnelled_syns SEC(".maps");
 
+/* IPv4 datagrams served here because a fragment of theirs was too big
+ * for its tunnel (fragments.h). Not pinned: entries matter for the
+ * milliseconds a datagram's fragments are in flight. */
+struct datagram_key {
+	__be32 saddr;
+	__be32 daddr;
+	__be16 id;
+	__u8 proto;
+	__u8 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct datagram_key);
+	__type(value, __u8);
+} local_datagrams SEC(".maps");
+
 #endif /* ES_MAPS_H */

@@ -80,7 +80,7 @@ struct packet {
 	__be16 sport;		/* network order; 0 without ports */
 	__be16 dport;
 	__be16 l4_csum;		/* TCP/UDP/ICMP checksum as found */
-	__u16 pad2;
+	__be16 ip_id;		/* IPv4 identification: the datagram a fragment is of */
 	struct es_addr saddr;
 	struct es_addr daddr;
 	/* An ICMP error to a VIP is steered as the packet it quotes, which
@@ -173,6 +173,7 @@ static __always_inline int parse_ipv4(struct cursor *c, struct packet *pkt)
 	pkt->tos = iph->tos;
 	pkt->saddr.v4 = iph->saddr;
 	pkt->daddr.v4 = iph->daddr;
+	pkt->ip_id = iph->id;
 	frag = bpf_ntohs(iph->frag_off);
 	pkt->df = !!(frag & IP_DF_BIT);
 	if (frag & IP_OFFSET_MASK)

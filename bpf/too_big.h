@@ -31,6 +31,7 @@
 
 #include "csum.h"
 #include "encap.h"
+#include "fragments.h"
 #include "icmp_limit.h"
 
 #define ES_MTU_ALWAYS		1280	/* every link carries this (the IPv6 minimum) */
@@ -344,8 +345,10 @@ static __always_inline int too_big(struct xdp_md *ctx, const struct packet *pkt,
 	struct es_config *cfg;
 	int err;
 
-	if (!icmp_error_allowed(ctx, pkt))
+	if (!icmp_error_allowed(ctx, pkt)) {
+		datagram_serve_here(pkt);	/* its other fragments too */
 		return done(XDP_PASS, ES_CNT_LOCAL_TOO_BIG, pkt->len);
+	}
 	cfg = bpf_map_lookup_elem(&config, &zero);
 	if (!cfg || !icmp_token_take(cfg))
 		return done(XDP_DROP, ES_CNT_ICMP_RATE_LIMITED, pkt->len);

@@ -98,6 +98,8 @@ struct spec {
 	int vlans;		/* 0..2 */
 	bool ip_opts;		/* IPv4: 8 bytes of options */
 	bool later_frag;	/* IPv4: offset 800 */
+	bool first_frag;	/* IPv4: offset 0, more fragments */
+	uint16_t ip_id;		/* IPv4 identification, 0: 0x4242 */
 	const uint8_t *dmac;	/* NULL: MAC_NIC */
 	uint16_t sport;
 };
@@ -150,8 +152,9 @@ static void build_in(struct pkt *p, const struct spec *s)
 	add_vlans(p, s->vlans);
 	if (s->fam == 4) {
 		pkt_ipv4(p, client(s), VIP4, proto, s->ip_opts ? opts : NULL, s->ip_opts ? 8 : 0);
-		pkt_ipv4_id(p, 0x4242);
-		pkt_ipv4_frag(p, (s->df ? PKT_IP_DF : 0) | (s->later_frag ? 100 : 0));
+		pkt_ipv4_id(p, s->ip_id ? s->ip_id : 0x4242);
+		pkt_ipv4_frag(p, (s->df ? PKT_IP_DF : 0) | (s->later_frag ? 100 : 0) |
+				 (s->first_frag ? PKT_IP_MF : 0));
 	} else {
 		pkt_ipv6(p, client(s), VIP6, proto);
 		pkt_ipv6_flowlabel(p, 0x12345);
@@ -432,6 +435,28 @@ static void test_ipv4_no_df(void)
 
 		served_here(&s, ES_CNT_LOCAL_TOO_BIG, "ipv4 without DF: served here");
 	}
+}
+
+/* A datagram whose first fragment is too big for the tunnel is served
+ * here whole: its small last fragment must not be tunnelled away from
+ * the first (neither end could reassemble it). */
+static void test_fragments_stay_together(void)
+{
+	struct spec first = { .fam = 4, .pop = 2, .l4 = L4_UDP, .l3_len = 1500,
+			      .first_frag = true, .ip_id = 0x7001, .sport = 1301 };
+	struct spec last = { .fam = 4, .pop = 2, .l4 = L4_UDP, .l3_len = 200,
+			     .later_frag = true, .ip_id = 0x7001 };
+	struct spec other = last;
+	struct spec elsewhere = last;
+
+	other.ip_id = 0x7002;		/* no sibling too big: tunnelled */
+	elsewhere.pop = 4;		/* same ID from another client */
+	tunnelled(&last, "a small fragment before any too-big sibling");
+	served_here(&first, ES_CNT_LOCAL_TOO_BIG, "too-big first fragment: served here");
+	served_here(&last, ES_CNT_LOCAL_TOO_BIG, "its last fragment follows it here");
+	served_here(&last, ES_CNT_LOCAL_TOO_BIG, "and again (a retransmission)");
+	tunnelled(&other, "another datagram's fragment");
+	tunnelled(&elsewhere, "the same ID from another client");
 }
 
 static void test_ipv6(void)
@@ -845,6 +870,7 @@ int main(void)
 	RUN_TEST(test_fresh_bucket);
 	RUN_TEST(test_truncated);
 	RUN_TEST(test_interface_mtu);
+	RUN_TEST(test_fragments_stay_together);
 	es_state_close(g_st);
 	return es_test_exit();
 }

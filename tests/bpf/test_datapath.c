@@ -28,6 +28,7 @@
 #include <bpf/libbpf.h>
 
 #include "fixture.h"
+#include "stats.h"
 #include "pkt.h"
 #include "test.h"
 
@@ -364,39 +365,6 @@ struct snap {
 	__u64 pop[NPOP_SNAP];
 };
 
-static const char *const CNT_NAME[ES_CNT_MAX] = {
-	[ES_CNT_VERDICT_PASS] = "VERDICT_PASS",
-	[ES_CNT_VERDICT_DROP] = "VERDICT_DROP",
-	[ES_CNT_VERDICT_TX] = "VERDICT_TX",
-	[ES_CNT_VERDICT_REDIRECT] = "VERDICT_REDIRECT",
-	[ES_CNT_VERDICT_ABORTED] = "VERDICT_ABORTED",
-	[ES_CNT_NOT_IP] = "NOT_IP",
-	[ES_CNT_NOT_VIP] = "NOT_VIP",
-	[ES_CNT_LOCAL_SELF] = "LOCAL_SELF",
-	[ES_CNT_LOCAL_DECISION] = "LOCAL_DECISION",
-	[ES_CNT_LOCAL_NO_PREFIX] = "LOCAL_NO_PREFIX",
-	[ES_CNT_LOCAL_NO_CANDIDATE] = "LOCAL_NO_CANDIDATE",
-	[ES_CNT_LOCAL_NO_NEXTHOP] = "LOCAL_NO_NEXTHOP",
-	[ES_CNT_LOCAL_TOO_BIG] = "LOCAL_TOO_BIG",
-	[ES_CNT_LOCAL_BAD_DECISION] = "LOCAL_BAD_DECISION",
-	[ES_CNT_LOCAL_NO_CSUM] = "LOCAL_NO_CSUM",
-	[ES_CNT_TUNNEL] = "TUNNEL",
-	[ES_CNT_REDIRECT] = "REDIRECT",
-	[ES_CNT_DROP_DECISION] = "DROP_DECISION",
-	[ES_CNT_DECAP] = "DECAP",
-	[ES_CNT_DECAP_DENIED] = "DECAP_DENIED",
-	[ES_CNT_DECAP_MALFORMED] = "DECAP_MALFORMED",
-	[ES_CNT_MALFORMED_L2] = "MALFORMED_L2",
-	[ES_CNT_MALFORMED_IPV4] = "MALFORMED_IPV4",
-	[ES_CNT_MALFORMED_IPV6] = "MALFORMED_IPV6",
-	[ES_CNT_MALFORMED_IPV6_EXT] = "MALFORMED_IPV6_EXT",
-	[ES_CNT_MALFORMED_L4] = "MALFORMED_L4",
-	[ES_CNT_ADJUST_FAILED] = "ADJUST_FAILED",
-	[ES_CNT_FLOW_HIT] = "FLOW_HIT",
-	[ES_CNT_FLOW_PIN_NEW] = "FLOW_PIN_NEW",
-	[ES_CNT_FLOW_PIN_EXISTING] = "FLOW_PIN_EXISTING",
-	[ES_CNT_FIB_LOOKUP] = "FIB_LOOKUP",
-};
 
 static const char *verdict_name(int v)
 {
@@ -465,7 +433,7 @@ static void check_deltas(const struct snap *a, const struct snap *b, const struc
 				want = e->frag;
 		}
 		if (got != want)
-			FAIL("%s: counter %s rose by %lld, want %lld", what, CNT_NAME[c], got, want);
+			FAIL("%s: counter %s rose by %lld, want %lld", what, es_counter_name(c), got, want);
 	}
 	for (int p = 0; p < NPOP_SNAP; p++) {
 		long long want = e->verdict >= 0 && e->pop && p == e->pop;
@@ -516,7 +484,7 @@ static int run_frame_on(const void *frame, size_t len, __u32 ingress, const stru
 	snap_take(&b);
 	if (R.verdict != e->verdict)
 		FAIL("%s: verdict %s, want %s (reason %s)", what, verdict_name(R.verdict),
-		     verdict_name(e->verdict), e->verdict >= 0 ? CNT_NAME[e->reason] : "-");
+		     verdict_name(e->verdict), e->verdict >= 0 ? es_counter_name(e->reason) : "-");
 	check_deltas(&a, &b, e, what);
 	return R.verdict;
 }
@@ -873,7 +841,7 @@ static void test_local_decisions(void)
 					  .flags = PKT_TCP_SYN, .vlans = vl, .payload = 3 };
 			struct expect e = { .verdict = cases[i].verdict, .reason = cases[i].reason,
 					    .pop = cases[i].pop };
-			const char *what = fmt("%s from %s (%d tags)", CNT_NAME[cases[i].reason],
+			const char *what = fmt("%s from %s (%d tags)", es_counter_name(cases[i].reason),
 					       cases[i].src, vl);
 
 			build_flow(&in, &f);

@@ -202,29 +202,19 @@ static __always_inline void icmp_quote(struct xdp_md *ctx, struct packet *pkt)
 }
 
 /*
- * vip_match() narrows a VIP by the packet's protocol and port; an ICMP
- * error is narrowed as the flow it quotes: an error about tcp/443 on a VIP
- * steered only for tcp/443 is steered, one about an SSH session to the same
- * address stays here. The quoted protocol and the VIP's port are lent to
- * the packet for the one call, and a quote without ports matches on the
- * protocol, as a later fragment does.
+ * Stage 3 on the flow that is steered: an ICMP error is narrowed as the
+ * flow it quotes, so an error about tcp/443 on a VIP steered only for
+ * tcp/443 is steered, one about an SSH session to the same address stays
+ * here; a quote without ports matches on the protocol, as a later
+ * fragment does.
  */
-static __always_inline bool vip_match_steered(struct packet *pkt)
+static __always_inline bool vip_match_steered(const struct packet *pkt)
 {
-	__u8 proto = pkt->proto, frag = pkt->frag;
-	__be16 dport = pkt->dport;
-	bool match;
-
-	if (pkt->quote) {
-		pkt->proto = pkt->q_proto;
-		pkt->dport = pkt->q_dport;
-		pkt->frag = pkt->quote == QUOTE_ADDR ? FRAG_LATER : FRAG_NONE;
-	}
-	match = vip_match(pkt);
-	pkt->proto = proto;
-	pkt->dport = dport;
-	pkt->frag = frag;
-	return match;
+	if (pkt->quote)
+		return vip_match(pkt->family, &pkt->daddr, pkt->q_proto, pkt->q_dport,
+				 pkt->quote != QUOTE_ADDR);
+	return vip_match(pkt->family, &pkt->daddr, pkt->proto, pkt->dport,
+			 pkt->frag != FRAG_LATER);
 }
 
 /* Stage 4 on the steering address: the client, which for an ICMP error

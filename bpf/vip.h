@@ -9,9 +9,15 @@
 
 #include "addr_table.h"
 
-static __always_inline bool vip_match(const struct packet *pkt)
+/*
+ * Is a flow of proto to daddr port dport steered? ports false: the flow's
+ * ports are not known (a later fragment, an ICMP error quoting one) and the
+ * protocol decides; the first fragment decided the ports already.
+ */
+static __always_inline bool vip_match(__u8 family, const struct es_addr *daddr, __u8 proto,
+				      __be16 dport, bool ports)
 {
-	struct es_vip_slot *slot = addr_table_find(&vip_table, pkt->family, &pkt->daddr);
+	struct es_vip_slot *slot = addr_table_find(&vip_table, family, daddr);
 	const struct es_vip *vip;
 
 	if (!slot)
@@ -24,10 +30,9 @@ static __always_inline bool vip_match(const struct packet *pkt)
 
 		if (i >= vip->nrules)
 			break;
-		if (r->proto != pkt->proto)
+		if (r->proto != proto)
 			continue;
-		/* a later fragment has no port; the first one decided */
-		if (!r->port || r->port == pkt->dport || pkt->frag == FRAG_LATER)
+		if (!r->port || !ports || r->port == dport)
 			return true;
 	}
 	return false;

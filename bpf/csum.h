@@ -56,4 +56,29 @@ static __always_inline __u64 csum_pseudo(__u8 family, const struct es_addr *s,
 	return sum + bpf_htonl(len) + bpf_htonl(proto);
 }
 
+/*
+ * Sum of the 16-bit words from p to end (raw order; an odd last byte
+ * padded with zero), at most max_words of them: the verifier needs the
+ * bound, callers pass the largest span they can meet.
+ */
+static __always_inline __u64 csum_span(const void *p, const void *end, const int max_words)
+{
+	__u64 sum = 0;
+
+	for (int i = 0; i < max_words; i++) {
+		const __u16 *w = p;
+
+		if ((const void *)(w + 1) > end) {
+			const __u8 *b = p;
+
+			if ((const void *)(b + 1) <= end)
+				sum += *b;
+			break;
+		}
+		sum += *w;
+		p = w + 1;
+	}
+	return sum;
+}
+
 #endif /* ES_CSUM_H */

@@ -113,29 +113,6 @@ static __always_inline bool encap_csum_unavailable(struct xdp_md *ctx, const str
 	       pkt->len > linear && !inner_sum_from_headers(pkt, &unused);
 }
 
-/* Sum every byte from p to data_end, two at a time; the slow path for
- * packets whose L4 checksum cannot be reused. */
-static __always_inline __u64 sum_bytes(const void *p, const void *data_end)
-{
-	__u64 sum = 0;
-
-	for (int i = 0; i < ES_MAX_CSUM_WORDS; i++) {
-		const __u16 *w = p;
-
-		if ((const void *)(w + 1) > data_end) {
-			const __u8 *b = p;
-
-			/* odd length: the last byte, zero padded (raw order) */
-			if ((const void *)(b + 1) <= data_end)
-				sum += *b;
-			break;
-		}
-		sum += *w;
-		p = w + 1;
-	}
-	return sum;
-}
-
 /* Returns the verdict, or -1 when encapsulation failed after the packet
  * was changed (counted, and the caller drops it). */
 static __always_inline int encap_to_pop(struct xdp_md *ctx, const struct packet *pkt,
@@ -229,7 +206,7 @@ static __always_inline int encap_to_pop(struct xdp_md *ctx, const struct packet 
 		} else if (pop->family == ES_AF_INET) {
 			return transmit(ctx, nh->ifindex);	/* UDP over IPv4: 0 = none */
 		} else {
-			inner_sum = sum_bytes(inner, data_end);
+			inner_sum = csum_span(inner, data_end, ES_MAX_CSUM_WORDS);
 		}
 		sum = csum_pseudo(pop->family, &pop->source, &pop->endpoint, IPPROTO_UDP, udp_len);
 		sum += uh->source + uh->dest + uh->len + inner_sum;

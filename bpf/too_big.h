@@ -121,28 +121,6 @@ static __always_inline bool icmp_error_allowed(struct xdp_md *ctx, const struct 
 	       (pkt->saddr.v6w[0] | pkt->saddr.v6w[1] | pkt->saddr.v6w[2] | pkt->saddr.v6w[3]);
 }
 
-/* Sum of the 16-bit words from p to the end of the linear part (raw
- * order, an odd last byte padded with zero). */
-static __always_inline __u64 icmp_msg_sum(const void *p, const void *data_end)
-{
-	__u64 sum = 0;
-
-	for (int i = 0; i < ICMP_MSG_MAX_WORDS; i++) {
-		const __u16 *w = p;
-
-		if ((const void *)(w + 1) > data_end) {
-			const __u8 *b = p;
-
-			if ((const void *)(b + 1) <= data_end)
-				sum += *b;
-			break;
-		}
-		sum += *w;
-		p = w + 1;
-	}
-	return sum;
-}
-
 /* 64 bytes of frags at a time: their sum fits a small stack buffer */
 #define FRAG_SUM_CHUNK		64
 #define FRAG_SUM_CHUNKS		((ICMP6_ERR_MAX + FRAG_SUM_CHUNK - 1) / FRAG_SUM_CHUNK)
@@ -191,7 +169,7 @@ static __always_inline int icmp_msg_sum_all(struct xdp_md *ctx, const void *ic, 
 	__u64 frags = 0;
 	__u16 f;
 
-	*sum = icmp_msg_sum(ic, data_end);
+	*sum = csum_span(ic, data_end, ICMP_MSG_MAX_WORDS);
 	if (whole <= linear)
 		return 0;
 	if (frags_sum(ctx, linear, whole, &frags))

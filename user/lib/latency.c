@@ -16,19 +16,17 @@
  * decisions and classifier table in memory, as es_prefix_set() would.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <zlib.h>
 
 #include <bpf/bpf.h>
 
 #include "classifier.h"
 #include "decisions.h"
 #include "latency.h"
+#include "line_file.h"
 #include "parse.h"
 #include "pops.h"
 
@@ -681,144 +679,6 @@ int es_latency_feed_line(struct es_latency *l, const char *where, const char *li
 
 /* ---- files ------------------------------------------------------------- */
 
-static int read_all(int fd, const char *path, unsigned char **out, size_t *n_out, char *err,
-		    size_t errlen)
-{
-	size_t n = 0, cap = 64 * 1024;
-	unsigned char *buf = malloc(cap);
-	ssize_t got;
-
-	if (!buf)
-		goto nomem;
-	for (;;) {
-		if (n == cap) {
-			void *nb = realloc(buf, cap * 2);
-
-			if (!nb)
-				goto nomem;
-			buf = nb;
-			cap *= 2;
-		}
-		got = read(fd, buf + n, cap - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			int ret = -errno;
-
-			set_err(err, errlen, "%s: read failed: %s", path, strerror(errno));
-			free(buf);
-			return ret;
-		}
-		if (!got)
-			break;
-		n += got;
-	}
-	*out = buf;
-	*n_out = n;
-	return 0;
-nomem:
-	free(buf);
-	set_err(err, errlen, "%s: out of memory", path);
-	return -ENOMEM;
-}
-
-/*
- * Inflate every gzip member of in. Each way a stream can end is decided
- * here: data after a member that is not another member, a stream cut
- * short and corrupt data are errors, not a quiet end of file.
- */
-static int gunzip_all(const char *path, unsigned char *in, size_t n, char **out, size_t *n_out,
-		      char *err, size_t errlen)
-{
-	size_t cap = n * 4 + 64 * 1024, len = 0;
-	z_stream zs = { 0 };
-	char *buf = malloc(cap);
-	int ret = 0, z;
-
-	if (!buf || inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
-		free(buf);
-		set_err(err, errlen, "%s: out of memory", path);
-		return -ENOMEM;
-	}
-	zs.next_in = in;
-	zs.avail_in = n;
-	for (;;) {
-		if (cap - len < 64 * 1024) {
-			void *nb = realloc(buf, cap * 2);
-
-			if (!nb) {
-				set_err(err, errlen, "%s: out of memory", path);
-				ret = -ENOMEM;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		zs.next_out = (unsigned char *)buf + len;
-		zs.avail_out = cap - len;
-		z = inflate(&zs, Z_NO_FLUSH);
-		len = cap - zs.avail_out;
-		if (z == Z_OK)
-			continue;
-		if (z == Z_STREAM_END) {
-			if (!zs.avail_in)
-				break;
-			if (zs.avail_in >= 2 && zs.next_in[0] == 0x1f && zs.next_in[1] == 0x8b &&
-			    inflateReset(&zs) == Z_OK)
-				continue;
-			set_err(err, errlen, "%s: unexpected data after the end of the gzip stream",
-				path);
-		} else if (z == Z_BUF_ERROR) {
-			/* there is always output room: the input ran out */
-			set_err(err, errlen, "%s: truncated gzip data", path);
-		} else if (z == Z_MEM_ERROR) {
-			set_err(err, errlen, "%s: out of memory", path);
-			ret = -ENOMEM;
-			break;
-		} else {
-			set_err(err, errlen, "%s: corrupt gzip data: %s", path,
-				zs.msg ? zs.msg : "invalid stream");
-		}
-		ret = -EIO;
-		break;
-	}
-	inflateEnd(&zs);
-	if (ret) {
-		free(buf);
-		return ret;
-	}
-	*out = buf;
-	*n_out = len;
-	return 0;
-}
-
-/* The file's text: its bytes, or what they inflate to. */
-static int file_text(const char *path, char **text, size_t *len, char *err, size_t errlen)
-{
-	unsigned char *raw = NULL;
-	size_t n = 0;
-	int fd, ret;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return ret;
-	}
-	ret = read_all(fd, path, &raw, &n, err, errlen);
-	close(fd);
-	if (ret)
-		return ret;
-	if (n >= 2 && raw[0] == 0x1f && raw[1] == 0x8b) {
-		ret = gunzip_all(path, raw, n, text, len, err, errlen);
-		free(raw);
-		return ret;
-	}
-	*text = (char *)raw;
-	*len = n;
-	return 0;
-}
-
 static int pending_push(struct pending **v, size_t *n, size_t *cap, const struct pending *p)
 {
 	if (*n == *cap) {
@@ -834,48 +694,28 @@ static int pending_push(struct pending **v, size_t *n, size_t *cap, const struct
 	return 0;
 }
 
-/* Check every line of text; on success *v holds the samples to store. */
-static int text_check(struct feed_ctx *f, const char *path, char *text, size_t len,
-		      struct pending **v, size_t *n, struct es_latency_feed_stats *stats, char *err,
-		      size_t errlen)
+/* A file being checked: every sample it would store, none stored yet. */
+struct file_check {
+	struct feed_ctx f;
+	struct es_latency_feed_stats *stats;
+	struct pending *v;
+	size_t n, cap;
+};
+
+/* es_line_fn: check one line and keep its sample for later. */
+static int check_line(void *ctx, char *line, size_t len, __u32 lineno, char *msg, size_t msglen)
 {
-	char msg[MSG_LEN], *line = text, *end = text + len, *nl;
-	size_t cap = 0;
-	__u32 lineno = 0;
+	struct file_check *c = ctx;
 	struct pending p;
 	int ret;
 
-	/* a byte order mark is not part of the first line */
-	if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3))
-		line += 3;
-	for (; line < end; line = nl + 1) {
-		size_t ll;
-
-		lineno++;
-		nl = memchr(line, '\n', end - line);
-		if (!nl)
-			nl = end;
-		ll = nl - line;
-		if (memchr(line, '\0', ll)) {
-			set_err(err, errlen, "%s:%u: NUL byte in line", path, lineno);
-			return -EINVAL;
-		}
-		if (ll > ES_LATENCY_LINE_MAX + 1) {
-			set_err(err, errlen, "%s:%u: line longer than %d bytes", path, lineno,
-				ES_LATENCY_LINE_MAX);
-			return -EINVAL;
-		}
-		*nl = '\0';	/* end may be the NUL the reader added */
-		ret = feed_check(f, line, &p, stats, msg, sizeof(msg));
-		if (ret < 0) {
-			set_err(err, errlen, "%s:%u: %s", path, lineno, msg);
-			return ret;
-		}
-		if (ret == FEED_STORE && pending_push(v, n, &cap, &p)) {
-			set_err(err, errlen, "%s: out of memory", path);
-			return -ENOMEM;
-		}
-	}
+	(void)len;
+	(void)lineno;
+	ret = feed_check(&c->f, line, &p, c->stats, msg, msglen);
+	if (ret < 0)
+		return ret;
+	if (ret == FEED_STORE && pending_push(&c->v, &c->n, &c->cap, &p))
+		return -ENOMEM;
 	return 0;
 }
 
@@ -883,43 +723,22 @@ int es_latency_load_file(struct es_latency *l, const char *path, const struct es
 			 __u64 now, struct es_latency_feed_stats *stats, char *err, size_t errlen)
 {
 	struct es_latency_feed_stats st = { 0 };
-	struct pending *v = NULL;
-	char *text = NULL;
-	size_t len = 0, n = 0, i;
+	struct file_check c = { .f = { .l = l, .rib = rib }, .stats = &st };
 	int ret;
 
-	ret = file_text(path, &text, &len, err, errlen);
-	if (ret)
-		return ret;
-	/* room for a terminating NUL after a last line without newline */
-	{
-		void *nt = realloc(text, len + 1);
-
-		if (!nt) {
-			free(text);
-			set_err(err, errlen, "%s: out of memory", path);
-			return -ENOMEM;
-		}
-		text = nt;
-		text[len] = '\0';
-	}
-	{
-		struct feed_ctx f = { .l = l, .rib = rib };
-
-		ret = text_check(&f, path, text, len, &v, &n, &st, err, errlen);
-	}
-	free(text);
+	/* the whole file is checked before anything is stored */
+	ret = es_line_file_read(path, ES_LATENCY_LINE_MAX, check_line, &c, err, errlen);
 	if (ret)
 		goto out;
-	/* everything checked: now store all of it */
-	for (i = 0; i < n; i++) {
-		ret = es_latency_sample(l, &v[i].key, &v[i].steer, v[i].pop, v[i].rtt_ms, now);
+	for (size_t i = 0; i < c.n; i++) {
+		ret = es_latency_sample(l, &c.v[i].key, &c.v[i].steer, c.v[i].pop, c.v[i].rtt_ms,
+					now);
 		if (ret) {
 			set_err(err, errlen, "%s: %s", path, strerror(-ret));
 			goto out;
 		}
 	}
-	st.applied = n;
+	st.applied = c.n;
 	if (stats) {
 		stats->lines += st.lines;
 		stats->applied += st.applied;
@@ -928,7 +747,7 @@ int es_latency_load_file(struct es_latency *l, const char *path, const struct es
 		stats->not_candidate += st.not_candidate;
 	}
 out:
-	free(v);
+	free(c.v);
 	return ret;
 }
 

@@ -362,11 +362,6 @@ int es_latency_srtt(const struct es_latency *l, const struct es_prefix_key *key,
 
 static const char line_hint[] = "expected PREFIX POP RTT_MS";
 
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
 static bool is_digit(char c)
 {
 	return c >= '0' && c <= '9';
@@ -426,11 +421,11 @@ int es_latency_line_parse(const char *line, struct es_latency_line *out, char *e
 			  size_t errlen)
 {
 	char buf[ES_LATENCY_LINE_MAX + 1], msg[MSG_LEN], q[ES_QUOTE_BUFLEN];
-	char *field[4], *p;
+	char *field[4];
 	struct es_addr addr;
 	__u8 family, len;
 	size_t n = strlen(line);
-	int nf = 0, ret;
+	int nf, ret;
 
 	memset(out, 0, sizeof(*out));
 	out->blank = true;
@@ -442,22 +437,7 @@ int es_latency_line_parse(const char *line, struct es_latency_line *out, char *e
 	}
 	memcpy(buf, line, n);
 	buf[n] = '\0';
-	p = strchr(buf, '#');
-	if (p)
-		*p = '\0';
-	for (p = buf; *p;) {
-		while (is_blank(*p))
-			p++;
-		if (!*p)
-			break;
-		if (nf < 4)
-			field[nf] = p;
-		nf++;
-		while (*p && !is_blank(*p))
-			p++;
-		if (*p)
-			*p++ = '\0';
-	}
+	nf = es_split_words(buf, field, 4);
 	if (!nf)
 		return 0;
 	if (nf < 3) {

@@ -586,3 +586,31 @@ int es_format_mac(const __u8 mac[6], char *buf, size_t len)
 	}
 	return 0;
 }
+
+static bool word_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+int es_split_words(char *s, char **word, int max)
+{
+	char *p = strchr(s, '#');
+	int n = 0;
+
+	if (p)
+		*p = '\0';
+	for (p = s; *p;) {
+		while (word_blank(*p))
+			p++;
+		if (!*p)
+			break;
+		if (n < max)
+			word[n] = p;
+		n++;
+		while (*p && !word_blank(*p))
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+	return n;
+}

@@ -91,6 +91,14 @@ int es_format_cidr(__u8 family, const struct es_addr *addr, __u8 plen,
 int es_format_mac(const __u8 mac[6], char *buf, size_t len);
 
 /*
+ * Cut a line of a table file into its words, in place: everything from
+ * '#' is a comment, words are separated by spaces and tabs. At most max
+ * word pointers are stored; the return value counts every word, so a
+ * caller sees that there were too many.
+ */
+int es_split_words(char *s, char **word, int max);
+
+/*
  * Render at most n bytes of s (stopping early at a NUL) for an error
  * message: printable ASCII as is, other bytes as \xNN, '\'' as \', cut
  * after ES_QUOTE_MAX input bytes with "...". Returns buf. Messages from

@@ -137,19 +137,14 @@ int es_prefix_target_parse(const char *s, struct es_prefix_line *spec,
 	return 0;
 }
 
-static bool is_blank(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
 int es_prefix_line_parse(const char *line, struct es_prefix_line *spec,
 			 char *err, size_t errlen)
 {
 	char buf[ES_PREFIX_LINE_MAX + 1], q[ES_QUOTE_BUFLEN];
 	char q2[ES_QUOTE_BUFLEN];
-	char *field[3], *p;
+	char *field[3];
 	size_t len;
-	int nf = 0, ret;
+	int nf, ret;
 
 	spec->action = ES_ACTION_NONE;
 	spec->npops = 0;
@@ -165,23 +160,7 @@ int es_prefix_line_parse(const char *line, struct es_prefix_line *spec,
 	/* a private copy to cut fields in place without allocating */
 	memcpy(buf, line, len);
 	buf[len] = '\0';
-	p = strchr(buf, '#');
-	if (p)
-		*p = '\0';
-
-	for (p = buf; *p;) {
-		while (is_blank(*p))
-			p++;
-		if (!*p)
-			break;
-		if (nf < 3)
-			field[nf] = p;
-		nf++;
-		while (*p && !is_blank(*p))
-			p++;
-		if (*p)
-			*p++ = '\0';
-	}
+	nf = es_split_words(buf, field, 3);
 	if (!nf)
 		return 0;
 	if (nf == 1) {

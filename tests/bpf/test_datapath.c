@@ -2105,10 +2105,7 @@ static void test_jumbo_frames(void)
 
 int main(void)
 {
-	if (geteuid() != 0) {
-		fprintf(stdout, "skip test_datapath: BPF_PROG_TEST_RUN fixtures need root\n");
-		return 77;
-	}
+	es_test_require_root("test_datapath");
 	if (!setup()) {
 		fprintf(stdout, "FAIL setup\n");
 		if (g_st)

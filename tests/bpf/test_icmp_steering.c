@@ -760,10 +760,7 @@ static void test_fragments_bypass_flow_state(void)
 
 int main(void)
 {
-	if (geteuid() != 0) {
-		fprintf(stdout, "skip test_icmp_steering: BPF_PROG_TEST_RUN needs root\n");
-		return 77;
-	}
+	es_test_require_root("test_icmp_steering");
 	if (!setup()) {
 		fprintf(stdout, "FAIL setup\n");
 		if (g_st)

@@ -467,10 +467,7 @@ out:
 
 int main(void)
 {
-	if (geteuid() != 0) {
-		fprintf(stdout, "skip test_latency_apply: BPF_PROG_TEST_RUN fixtures need root\n");
-		return 77;
-	}
+	es_test_require_root("test_latency_apply");
 	if (!setup()) {
 		fprintf(stdout, "FAIL setup\n");
 		if (g_st)

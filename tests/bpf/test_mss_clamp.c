@@ -576,10 +576,7 @@ static bool setup(void)
 
 int main(void)
 {
-	if (geteuid() != 0) {
-		fprintf(stdout, "skip test_mss_clamp: BPF_PROG_TEST_RUN fixtures need root\n");
-		return 77;
-	}
+	es_test_require_root("test_mss_clamp");
 	if (!setup()) {
 		fprintf(stdout, "FAIL setup\n");
 		if (g_st)

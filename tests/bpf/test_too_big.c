@@ -847,10 +847,7 @@ static bool setup(void)
 
 int main(void)
 {
-	if (geteuid() != 0) {
-		fprintf(stdout, "skip test_too_big: BPF_PROG_TEST_RUN fixtures need root\n");
-		return 77;
-	}
+	es_test_require_root("test_too_big");
 	if (!setup()) {
 		fprintf(stdout, "FAIL setup\n");
 		es_state_close(g_st);

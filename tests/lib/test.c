@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <stdlib.h>
+#include <unistd.h>
 #include "test.h"
 
 int es_test_failures;
@@ -29,4 +31,12 @@ void es_test_run(const char *name, void (*fn)(void))
 int es_test_exit(void)
 {
 	return es_test_total_failed ? 1 : 0;
+}
+
+void es_test_require_root(const char *test)
+{
+	if (geteuid() == 0)
+		return;
+	fprintf(stdout, "skip %s: BPF_PROG_TEST_RUN fixtures need root\n", test);
+	exit(77);
 }

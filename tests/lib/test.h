@@ -64,6 +64,9 @@ extern int es_test_total_failed;
 void es_test_run(const char *name, void (*fn)(void));
 /* Exit status for main(): 0 when every subtest passed. */
 int es_test_exit(void);
+/* BPF_PROG_TEST_RUN fixtures need root: without it, say so as a skipped
+ * test and exit 77 (tests/run.sh counts it as skipped). */
+void es_test_require_root(const char *test);
 /* Report a subtest as skipped (call from inside it, then return). */
 void es_test_skip(const char *why);
 

@@ -50,6 +50,17 @@ es_netns() {
 	printf -v "$1" '%s' "$ns"
 }
 
+# wait_until SECONDS CONDITION: poll CONDITION (eval'ed) every 0.1 s; its
+# last status. A deadline only bounds the wait: it is not what a test checks.
+wait_until() {
+	local end=$((SECONDS + $1))
+	while [ $SECONDS -lt $end ]; do
+		eval "$2" && return 0
+		sleep 0.1
+	done
+	eval "$2"
+}
+
 ES_PASSED=0
 ES_FAILED=0
 

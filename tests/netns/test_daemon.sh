@@ -16,20 +16,12 @@
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/topology.sh"
 es_setup
-ESD_BIN="$ES_BUILD/edgesteerd"
-[ -x "$ESD_BIN" ] || es_skip "no $ESD_BIN (build first)"
+. "$(dirname "$0")/daemon.sh"
 command -v socat >/dev/null || es_skip "socat missing"
 topo_create || { echo "FAIL topology"; exit 1; }
 
-PIN_A="$ES_TMP/bpffs/pop-a"
-CONF="$ES_TMP/edgesteerd.conf"
-LOG="$ES_TMP/edgesteerd.log"
-
 # B and C decapsulate, configured with the CLI as in test_fleet.sh
-for p in b c; do
-	topo_fleet_config "$p" || { echo "FAIL config $p"; exit 1; }
-done
-topo_es b link attach dev b-bb && topo_es c link attach dev c-bb || { echo "FAIL attach"; exit 1; }
+topo_attach_decap || { echo "FAIL attach"; exit 1; }
 # B's IPv6 addresses must survive its link going down and up
 topo_sysctl "$NS_B" net.ipv6.conf.b-bb.keep_addr_on_down=1
 topo_servers
@@ -77,48 +69,18 @@ C
 }
 
 # write FILE CONTENT: replace the file in one step, as an editor would
-write_config() {
-	cat > "$CONF.new" && mv "$CONF.new" "$CONF"
-}
-
-daemon_start() {
-	ip netns exec "$NS_A" "$ESD_BIN" -c "$CONF" --pin-path "$PIN_A" -f >>"$LOG" 2>&1 &
-	echo $! > "$ES_TMP/esd.pid"
-	disown $! 2>/dev/null	# its SIGKILL is the test's, not news
-	local n=$(grep -c 'edgesteerd: started' "$LOG")
-	wait_until 60 "[ \$(grep -c 'edgesteerd: started' '$LOG') -gt $n ]"
-}
-
-# wait_until SECONDS CONDITION: poll every 0.1 s
-wait_until() {
-	local end=$((SECONDS + $1))
-	while [ $SECONDS -lt $end ]; do
-		eval "$2" && return 0
-		sleep 0.1
-	done
-	eval "$2"
-}
-
-pop_state() {
-	json_get "$(topo_es a -j pop show "$1")" "j['state']"
-}
-
-served_by() {
-	[ "$(topo_ask "$1" tcp)" = "pop-$2" ]
-}
-
-config | write_config
-daemon_start || { echo "FAIL daemon did not start"; cat "$LOG"; exit 1; }
-wait_until 10 "[ \"\$(pop_state B)\" = up ] && grep -q 'probe icmp ${TOPO_BB6[c]}: healthy' '$LOG' &&
+config | esd_write_config
+esd_start || { echo "FAIL daemon did not start"; cat "$LOG"; exit 1; }
+wait_until 10 "[ \"\$(esd_pop_state B)\" = up ] && grep -q 'probe icmp ${TOPO_BB6[c]}: healthy' '$LOG' &&
 	grep -q 'probe http http://${TOPO_BB4[b]}:8082/health: healthy' '$LOG'"
 
 test_config_applied_and_probes_healthy() {
-	served_by 192.0.2.10 b || fail "192.0.2.10 not served by B"
-	served_by 2001:db8:1::10 b || fail "2001:db8:1::10 not served by B"
-	served_by 192.0.2.70 c || fail "192.0.2.70 not served by C"
-	served_by 198.18.0.10 a || fail "198.18.0.10 not served by A"
+	topo_served_by 192.0.2.10 b || fail "192.0.2.10 not served by B"
+	topo_served_by 2001:db8:1::10 b || fail "2001:db8:1::10 not served by B"
+	topo_served_by 192.0.2.70 c || fail "192.0.2.70 not served by C"
+	topo_served_by 198.18.0.10 a || fail "198.18.0.10 not served by A"
 	for p in B B-gue C; do
-		[ "$(pop_state $p)" = up ] || fail "pop $p is $(pop_state $p)"
+		[ "$(esd_pop_state $p)" = up ] || fail "pop $p is $(esd_pop_state $p)"
 	done
 	grep -q "probe tcp ${TOPO_BB4[b]}:8081: healthy" "$LOG" || fail "no healthy tcp probe in the log"
 	# next hops resolved by the daemon: the egress and the far end's MAC, as the links say
@@ -134,50 +96,50 @@ test_config_applied_and_probes_healthy() {
 
 test_health_server_gone_moves_to_c_and_back() {
 	health_stop
-	wait_until 10 "served_by 192.0.2.10 c" || fail "192.0.2.10 still not on C"
-	served_by 2001:db8:1::10 c || fail "2001:db8:1::10 not moved to C"
-	[ "$(pop_state B)" = down ] || fail "B is $(pop_state B)"
+	wait_until 10 "topo_served_by 192.0.2.10 c" || fail "192.0.2.10 still not on C"
+	topo_served_by 2001:db8:1::10 c || fail "2001:db8:1::10 not moved to C"
+	[ "$(esd_pop_state B)" = down ] || fail "B is $(esd_pop_state B)"
 	grep -q "pop B: state up -> down by probe tcp ${TOPO_BB4[b]}:8081: 2 failures" "$LOG" ||
 		fail "B's state change not attributed to its probe: $(tail -5 "$LOG")"
 	wait_until 10 "grep -q 'pop B-gue: state up -> down by probe http' '$LOG'" ||
 		fail "B-gue not taken down by its http probe"
-	served_by 192.0.2.70 c || fail "192.0.2.70 left C"
+	topo_served_by 192.0.2.70 c || fail "192.0.2.70 left C"
 
 	health_start
-	wait_until 10 "served_by 192.0.2.10 b" || fail "192.0.2.10 did not return to B"
+	wait_until 10 "topo_served_by 192.0.2.10 b" || fail "192.0.2.10 did not return to B"
 	grep -q "pop B: state down -> up by probe tcp ${TOPO_BB4[b]}:8081: 2 successes" "$LOG" ||
 		fail "B's return not attributed to its probe"
-	wait_until 10 "[ \"\$(pop_state B-gue)\" = up ]" || fail "B-gue did not come back"
+	wait_until 10 "[ \"\$(esd_pop_state B-gue)\" = up ]" || fail "B-gue did not come back"
 }
 
 test_backbone_link_down_moves_to_c_and_back() {
 	ip -n "$NS_B" link set b-bb down
-	wait_until 10 "served_by 192.0.2.10 c" || fail "192.0.2.10 still not on C"
-	[ "$(pop_state B)" = down ] || fail "B is $(pop_state B)"
+	wait_until 10 "topo_served_by 192.0.2.10 c" || fail "192.0.2.10 still not on C"
+	[ "$(esd_pop_state B)" = down ] || fail "B is $(esd_pop_state B)"
 	ip -n "$NS_B" link set b-bb up
-	wait_until 10 "served_by 192.0.2.10 b" || fail "192.0.2.10 did not return to B"
-	[ "$(pop_state C)" = up ] || fail "C is $(pop_state C)"
+	wait_until 10 "topo_served_by 192.0.2.10 b" || fail "192.0.2.10 did not return to B"
+	[ "$(esd_pop_state C)" = up ] || fail "C is $(esd_pop_state C)"
 }
 
 test_operator_drain_not_overridden() {
 	topo_es a pop set B state drain || fail "pop set"
-	served_by 192.0.2.10 c || fail "drained B still takes new connections"
+	topo_served_by 192.0.2.10 c || fail "drained B still takes new connections"
 	sleep 2		# ten probe intervals of a healthy B
-	[ "$(pop_state B)" = drain ] || fail "the daemon changed the operator's drain to $(pop_state B)"
+	[ "$(esd_pop_state B)" = drain ] || fail "the daemon changed the operator's drain to $(esd_pop_state B)"
 	grep -q "pop B: state drain was set by an operator" "$LOG" || fail "no log of the operator's state"
-	served_by 192.0.2.10 c || fail "192.0.2.10 back on B while drained"
+	topo_served_by 192.0.2.10 c || fail "192.0.2.10 back on B while drained"
 	topo_es a pop set B state up || fail "pop set up"
 	sleep 1
-	[ "$(pop_state B)" = up ] || fail "B is $(pop_state B) after the operator set it up"
-	served_by 192.0.2.10 b || fail "192.0.2.10 not back on B"
+	[ "$(esd_pop_state B)" = up ] || fail "B is $(esd_pop_state B) after the operator set it up"
+	topo_served_by 192.0.2.10 b || fail "192.0.2.10 not back on B"
 }
 
 test_error_on_line_37_keeps_running_state() {
 	local before after pid
-	pid=$(cat "$ES_TMP/esd.pid")
+	pid=$(esd_pid)
 	before=$(topo_es a -j prefix show)
 	# a valid change on line 10 and an unknown pop on line 37
-	{ config B,C | sed -n 1,36p; echo "prefix add 192.0.2.128/26 pops NOPE"; } | write_config
+	{ config B,C | sed -n 1,36p; echo "prefix add 192.0.2.128/26 pops NOPE"; } | esd_write_config
 	[ "$(grep -c '' "$CONF")" -eq 37 ] || fail "the bad file is not 37 lines"
 	wait_until 10 "grep -q 'edgesteerd.conf:37: unknown pop .NOPE.' '$LOG'" ||
 		fail "no FILE:37 error: $(tail -3 "$LOG")"
@@ -185,14 +147,14 @@ test_error_on_line_37_keeps_running_state() {
 	kill -0 "$pid" || fail "edgesteerd exited"
 	after=$(topo_es a -j prefix show)
 	[ "$before" = "$after" ] || fail "prefixes changed by an invalid file"
-	served_by 192.0.2.70 c || fail "192.0.2.70 moved although the file was invalid"
-	served_by 192.0.2.10 b || fail "192.0.2.10 not on B"
+	topo_served_by 192.0.2.70 c || fail "192.0.2.70 moved although the file was invalid"
+	topo_served_by 192.0.2.10 b || fail "192.0.2.10 not on B"
 
 	# the same change without the error: applied when the file changes
-	config B,C | write_config
-	wait_until 10 "served_by 192.0.2.70 b" || fail "a valid change was not applied"
-	config | write_config
-	wait_until 10 "served_by 192.0.2.70 c" || fail "the original file was not applied again"
+	config B,C | esd_write_config
+	wait_until 10 "topo_served_by 192.0.2.70 b" || fail "a valid change was not applied"
+	config | esd_write_config
+	wait_until 10 "topo_served_by 192.0.2.70 c" || fail "the original file was not applied again"
 	kill -HUP "$pid"
 	wait_until 10 "grep -q 'reloading .* (SIGHUP)' '$LOG'" || fail "SIGHUP did not reload"
 	kill -0 "$pid" || fail "edgesteerd exited"
@@ -201,8 +163,8 @@ test_error_on_line_37_keeps_running_state() {
 test_sigkill_restart_loses_nothing() {
 	local prefixes pops decap0 decap1 out pid n=500
 	# the file as the daemon started with it (an earlier failure may have left another)
-	config | cmp -s - "$CONF" || { config | write_config; sleep 1; }
-	pid=$(cat "$ES_TMP/esd.pid")
+	config | cmp -s - "$CONF" || { config | esd_write_config; sleep 1; }
+	pid=$(esd_pid)
 	prefixes=$(topo_es a -j prefix show)
 	pops=$(topo_es a -j pop show)
 	decap0=$(json_get "$(topo_es b -j stats show)" "j['reasons']['decap']['packets']")
@@ -212,7 +174,7 @@ test_sigkill_restart_loses_nothing() {
 	sleep 1
 	kill -KILL "$pid"
 	wait_until 10 "! kill -0 $pid 2>/dev/null" || fail "edgesteerd survived SIGKILL"
-	daemon_start || fail "edgesteerd did not start again: $(tail -5 "$LOG")"
+	esd_start || fail "edgesteerd did not start again: $(tail -5 "$LOG")"
 	wait $ping || fail "ping: $(cat "$ES_TMP/ping.out")"
 	grep -q "$n packets transmitted, $n received" "$ES_TMP/ping.out" ||
 		fail "packets lost: $(cat "$ES_TMP/ping.out")"
@@ -221,7 +183,7 @@ test_sigkill_restart_loses_nothing() {
 	[ "$(topo_es a -j prefix show)" = "$prefixes" ] || fail "the restart changed the prefixes"
 	sleep 1		# the new daemon's probes reach their verdicts
 	[ "$(topo_es a -j pop show)" = "$pops" ] || fail "the restart changed the pops"
-	served_by 192.0.2.10 b || fail "192.0.2.10 not on B after the restart"
+	topo_served_by 192.0.2.10 b || fail "192.0.2.10 not on B after the restart"
 }
 
 for t in test_config_applied_and_probes_healthy test_health_server_gone_moves_to_c_and_back \

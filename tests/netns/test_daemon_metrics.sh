@@ -20,22 +20,15 @@
 . "$(dirname "$0")/../lib/netns.sh"
 . "$(dirname "$0")/topology.sh"
 es_setup
-ESD_BIN="$ES_BUILD/edgesteerd"
-[ -x "$ESD_BIN" ] || es_skip "no $ESD_BIN (build first)"
+. "$(dirname "$0")/daemon.sh"
 command -v socat >/dev/null || es_skip "socat missing"
 command -v curl >/dev/null || es_skip "curl missing (tools/install-deps.sh installs it)"
 topo_create || { echo "FAIL topology"; exit 1; }
 
-PIN_A="$ES_TMP/bpffs/pop-a"
-CONF="$ES_TMP/edgesteerd.conf"
-LOG="$ES_TMP/edgesteerd.log"
 PROM="$ES_TMP/prom.py"
 URL="http://127.0.0.1:9469/metrics"
 
-for p in b c; do
-	topo_fleet_config "$p" || { echo "FAIL config $p"; exit 1; }
-done
-topo_es b link attach dev b-bb && topo_es c link attach dev c-bb || { echo "FAIL attach"; exit 1; }
+topo_attach_decap || { echo "FAIL attach"; exit 1; }
 topo_sysctl "$NS_B" net.ipv6.conf.b-bb.keep_addr_on_down=1
 topo_servers
 
@@ -260,19 +253,6 @@ C
 	echo "$@"
 }
 
-write_config() {
-	cat > "$CONF.new" && mv "$CONF.new" "$CONF"
-}
-
-wait_until() {
-	local end=$((SECONDS + $1))
-	while [ $SECONDS -lt $end ]; do
-		eval "$2" && return 0
-		sleep 0.1
-	done
-	eval "$2"
-}
-
 # scrape [URL]: the body into $ES_TMP/m.txt, the headers into m.hdr
 scrape() {
 	ip netns exec "$NS_A" curl -sS --max-time 10 -D "$ES_TMP/m.hdr" -o "$ES_TMP/m.txt" "${1:-$URL}"
@@ -283,15 +263,9 @@ metric() {
 	python3 "$PROM" get "$ES_TMP/m.txt" "$@"
 }
 
-pop_state() {
-	json_get "$(topo_es a -j pop show "$1")" "j['state']"
-}
-
-config | write_config
-ip netns exec "$NS_A" "$ESD_BIN" -c "$CONF" --pin-path "$PIN_A" -f >>"$LOG" 2>&1 &
-ESD_PID=$!
-wait_until 60 "grep -q 'edgesteerd: started' '$LOG'" || { echo "FAIL no start"; cat "$LOG"; exit 1; }
-wait_until 10 "[ \"\$(pop_state B)\" = up ] && [ \"\$(pop_state C)\" = up ]" ||
+config | esd_write_config
+esd_start || { echo "FAIL no start"; cat "$LOG"; exit 1; }
+wait_until 10 "[ \"\$(esd_pop_state B)\" = up ] && [ \"\$(esd_pop_state C)\" = up ]" ||
 	{ echo "FAIL probes"; cat "$LOG"; exit 1; }
 
 test_default_listener_valid_text() {
@@ -361,7 +335,7 @@ test_probe_metrics_follow_the_link() {
 	python3 -c "import sys; sys.exit(not 0 < $rtt < 1)" || fail "C's RTT $rtt"
 
 	ip -n "$NS_B" link set b-bb down
-	wait_until 10 "[ \"\$(pop_state B)\" = down ]" || fail "B not down"
+	wait_until 10 "[ \"\$(esd_pop_state B)\" = down ]" || fail "B not down"
 	scrape || fail "scrape"
 	[ "$(metric edgesteerd_check_verdict check=probe pop=B kind=tcp verdict=unhealthy)" = 1 ] ||
 		fail "B's probe not unhealthy"
@@ -375,7 +349,7 @@ test_probe_metrics_follow_the_link() {
 	python3 "$PROM" pops "$ES_TMP/m.txt" "$ES_TMP/pops.json" || fail "POP states differ (B down)"
 	[ "$(metric edgesteer_pop_state pop=B id=2 state=down)" = 1 ] || fail "B not down in metrics"
 	ip -n "$NS_B" link set b-bb up
-	wait_until 10 "[ \"\$(pop_state B)\" = up ]" || fail "B not back"
+	wait_until 10 "[ \"\$(esd_pop_state B)\" = up ]" || fail "B not back"
 }
 
 test_reloads_counted_and_listener_moved() {
@@ -383,14 +357,14 @@ test_reloads_counted_and_listener_moved() {
 	scrape || fail "scrape"
 	ok0=$(metric edgesteerd_config_reloads_total result=ok)
 	failed0=$(metric edgesteerd_config_reloads_total result=failed)
-	config "pop add NOPE" | write_config
+	config "pop add NOPE" | esd_write_config
 	wait_until 10 "grep -q 'reload failed' '$LOG'" || fail "no failed reload"
 	scrape || fail "scrape after the failed reload"
 	[ "$(metric edgesteerd_config_reloads_total result=failed)" = $((failed0 + 1)) ] ||
 		fail "failed reload not counted"
 	[ "$(metric edgesteerd_config_reloads_total result=ok)" = "$ok0" ] || fail "ok count moved"
 
-	config "metrics listen [::1]:9470" | write_config
+	config "metrics listen [::1]:9470" | esd_write_config
 	wait_until 10 "grep -q 'metrics: serving http://\[::1\]:9470/metrics' '$LOG'" ||
 		fail "listener not moved: $(tail -3 "$LOG")"
 	scrape "http://[::1]:9470/metrics" || fail "no answer on the new address"
@@ -398,7 +372,7 @@ test_reloads_counted_and_listener_moved() {
 	[ "$(metric edgesteerd_config_reloads_total result=ok)" = $((ok0 + 1)) ] ||
 		fail "ok reload not counted"
 	scrape && fail "the old address still answers"
-	config | write_config
+	config | esd_write_config
 	wait_until 10 "scrape" || fail "the default listener did not come back"
 }
 
@@ -430,7 +404,7 @@ for s in silent:
     except ConnectionResetError:
         pass
 PY
-	kill -0 "$ESD_PID" || fail "edgesteerd exited"
+	kill -0 "$(esd_pid)" || fail "edgesteerd exited"
 }
 
 es_run_test test_default_listener_valid_text
@@ -439,5 +413,5 @@ es_run_test test_pop_states_and_prefixes_equal_cli
 es_run_test test_probe_metrics_follow_the_link
 es_run_test test_reloads_counted_and_listener_moved
 es_run_test test_http_errors_and_slow_clients
-kill "$ESD_PID" 2>/dev/null
+kill "$(esd_pid)" 2>/dev/null
 es_finish

@@ -170,15 +170,20 @@ topo_fleet_peers() {
 	return 0
 }
 
+# B and C decapsulate (configured and attached on their backbone).
+topo_attach_decap() {
+	topo_fleet_config b && topo_fleet_config c &&
+	topo_es b link attach dev b-bb && topo_es c link attach dev c-bb
+}
+
 # edgesteer on every POP: A steers on its edge, B and C decapsulate.
 topo_attach() {
-	local p
-	for p in a b c; do
-		topo_fleet_config "$p" || return 1
-	done
-	topo_es a link attach dev a-rt &&
-	topo_es b link attach dev b-bb &&
-	topo_es c link attach dev c-bb
+	topo_attach_decap && topo_fleet_config a && topo_es a link attach dev a-rt
+}
+
+# topo_served_by SRC POP: a TCP connection from SRC is answered by pop-POP
+topo_served_by() {
+	[ "$(topo_ask "$1" tcp)" = "pop-$2" ]
 }
 
 # Servers on every POP that say which POP they are: TCP 8080 (name),

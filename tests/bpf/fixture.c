@@ -189,6 +189,22 @@ static __u64 percpu_sum(struct es_state *st, int fd, __u32 key)
 	return total;
 }
 
+enum es_counter fx_verdict_counter(int verdict)
+{
+	switch (verdict) {
+	case XDP_PASS:
+		return ES_CNT_VERDICT_PASS;
+	case XDP_DROP:
+		return ES_CNT_VERDICT_DROP;
+	case XDP_TX:
+		return ES_CNT_VERDICT_TX;
+	case XDP_REDIRECT:
+		return ES_CNT_VERDICT_REDIRECT;
+	default:
+		return ES_CNT_VERDICT_ABORTED;
+	}
+}
+
 __u64 fx_counter(struct es_state *st, enum es_counter c)
 {
 	return percpu_sum(st, st->stats_fd, c);

@@ -42,6 +42,9 @@ int fx_prefix(struct es_state *st, const char *cidr, __u8 action, const __u16 *p
 int fx_run(struct es_state *st, const void *in, size_t in_len, void *out, size_t out_cap,
 	   size_t *out_len);
 
+/* The counter that counts an XDP verdict (ES_CNT_VERDICT_*). */
+enum es_counter fx_verdict_counter(int verdict);
+
 /* Counter totals over every CPU. */
 __u64 fx_counter(struct es_state *st, enum es_counter c);
 __u64 fx_pop_packets(struct es_state *st, __u16 pop);

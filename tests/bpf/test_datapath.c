@@ -386,22 +386,6 @@ static const char *verdict_name(int v)
 	}
 }
 
-static int verdict_counter(int v)
-{
-	switch (v) {
-	case XDP_PASS:
-		return ES_CNT_VERDICT_PASS;
-	case XDP_DROP:
-		return ES_CNT_VERDICT_DROP;
-	case XDP_TX:
-		return ES_CNT_VERDICT_TX;
-	case XDP_REDIRECT:
-		return ES_CNT_VERDICT_REDIRECT;
-	default:
-		return ES_CNT_VERDICT_ABORTED;
-	}
-}
-
 static void snap_take(struct snap *s)
 {
 	for (int c = 0; c < ES_CNT_MAX; c++)
@@ -417,7 +401,7 @@ static void check_deltas(const struct snap *a, const struct snap *b, const struc
 		long long want = 0, got = (long long)(b->c[c] - a->c[c]);
 
 		if (e->verdict >= 0) {
-			want += c == verdict_counter(e->verdict);
+			want += c == (int)fx_verdict_counter(e->verdict);
 			want += c == e->reason;
 			if (c == ES_CNT_FLOW_HIT)
 				want = e->hit;

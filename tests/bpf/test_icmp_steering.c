@@ -199,22 +199,6 @@ static void snap_take(struct snap *s)
 		s->pop[p] = fx_pop_packets(g_st, (__u16)p);
 }
 
-static int verdict_counter(int v)
-{
-	switch (v) {
-	case XDP_PASS:
-		return ES_CNT_VERDICT_PASS;
-	case XDP_DROP:
-		return ES_CNT_VERDICT_DROP;
-	case XDP_TX:
-		return ES_CNT_VERDICT_TX;
-	case XDP_REDIRECT:
-		return ES_CNT_VERDICT_REDIRECT;
-	default:
-		return ES_CNT_VERDICT_ABORTED;
-	}
-}
-
 static void run(const struct pkt *in, const struct expect *e, const char *what)
 {
 	struct snap a, b;
@@ -228,7 +212,7 @@ static void run(const struct pkt *in, const struct expect *e, const char *what)
 	for (int c = 0; c < ES_CNT_MAX; c++) {
 		long long got = (long long)(b.c[c] - a.c[c]), want;
 
-		want = (c == verdict_counter(e->verdict)) + (c == e->reason);
+		want = (c == (int)fx_verdict_counter(e->verdict)) + (c == e->reason);
 		if (c == ES_CNT_FLOW_HIT)
 			want = e->hit;
 		else if (c == ES_CNT_FLOW_PIN_NEW)

@@ -463,22 +463,6 @@ static const char *verdict_name(unsigned int v)
 	}
 }
 
-static enum es_counter verdict_counter(unsigned int v)
-{
-	switch (v) {
-	case XDP_PASS:
-		return ES_CNT_VERDICT_PASS;
-	case XDP_DROP:
-		return ES_CNT_VERDICT_DROP;
-	case XDP_TX:
-		return ES_CNT_VERDICT_TX;
-	case XDP_REDIRECT:
-		return ES_CNT_VERDICT_REDIRECT;
-	default:
-		return ES_CNT_VERDICT_ABORTED;
-	}
-}
-
 /* The minimal program with the verdict the path must end in. */
 static int baseline_fd(struct world *w, unsigned int verdict)
 {
@@ -520,7 +504,7 @@ static void output_check(struct world *w, const struct path *pa, const struct be
 static double measure(struct world *w, const struct path *pa, const struct bench_frames *f,
 		      long runs, const char *name)
 {
-	enum es_counter vc = verdict_counter(pa->verdict);
+	enum es_counter vc = fx_verdict_counter(pa->verdict);
 	struct bench_timing prog, base;
 	char base_name[96];
 	__u64 reason0, verdict0, reason, verdict;

@@ -9,18 +9,7 @@
 #include <string.h>
 
 #include "args.h"
-
-static void __attribute__((format(printf, 3, 4)))
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
+#include "parse.h"
 
 /* ---- prefix matching ----------------------------------------------------- */
 
@@ -114,7 +103,7 @@ int cli_parse_options(int argc, char **argv, struct cli_options *o,
 					o->version = true;
 					break;
 				default:
-					set_err(err, errlen, "unknown option '-%c'", *c);
+					es_set_err(err, errlen, "unknown option '-%c'", *c);
 					return -EINVAL;
 				}
 			}
@@ -133,16 +122,16 @@ int cli_parse_options(int argc, char **argv, struct cli_options *o,
 			} else if (i + 1 < argc) {
 				dir = argv[++i];
 			} else {
-				set_err(err, errlen, "missing DIR after '%s'", pin_opt);
+				es_set_err(err, errlen, "missing DIR after '%s'", pin_opt);
 				return -EINVAL;
 			}
 			if (!*dir) {
-				set_err(err, errlen, "empty DIR after '%s'", pin_opt);
+				es_set_err(err, errlen, "empty DIR after '%s'", pin_opt);
 				return -EINVAL;
 			}
 			o->pin_path = dir;
 		} else {
-			set_err(err, errlen, "unknown option '%s'", a);
+			es_set_err(err, errlen, "unknown option '%s'", a);
 			return -EINVAL;
 		}
 	}
@@ -172,7 +161,7 @@ int cli_read_line(FILE *f, char *buf, char *err, size_t errlen)
 		if (c == '\n')
 			break;
 		if (!c) {
-			set_err(err, errlen, "NUL byte at column %zu", len + 1);
+			es_set_err(err, errlen, "NUL byte at column %zu", len + 1);
 			return -EINVAL;
 		}
 		/* one byte beyond the limit: room for a CRLF's '\r' */
@@ -185,7 +174,7 @@ int cli_read_line(FILE *f, char *buf, char *err, size_t errlen)
 	if (ferror(f)) {
 		int e = errno ? errno : EIO;
 
-		set_err(err, errlen, "read error: %s", strerror(e));
+		es_set_err(err, errlen, "read error: %s", strerror(e));
 		return -e;
 	}
 	if (!any)
@@ -194,7 +183,7 @@ int cli_read_line(FILE *f, char *buf, char *err, size_t errlen)
 	if (!too_long && len && buf[len - 1] == '\r')
 		len--;
 	if (too_long || len > CLI_LINE_MAX) {
-		set_err(err, errlen, "line longer than %d bytes", CLI_LINE_MAX);
+		es_set_err(err, errlen, "line longer than %d bytes", CLI_LINE_MAX);
 		return -E2BIG;
 	}
 	buf[len] = 0;
@@ -222,7 +211,7 @@ int cli_split_line(char *line, char **argv, int max, int *argc,
 		if (!*r || *r == '#')
 			break;
 		if (n == max) {
-			set_err(err, errlen, "more than %d arguments", max);
+			es_set_err(err, errlen, "more than %d arguments", max);
 			return -E2BIG;
 		}
 		argv[n++] = w;
@@ -240,7 +229,7 @@ int cli_split_line(char *line, char **argv, int max, int *argc,
 					*w++ = *r++;
 				}
 				if (!*r) {
-					set_err(err, errlen,
+					es_set_err(err, errlen,
 						"unterminated %s quote at column %zu",
 						q == '"' ? "double" : "single", col);
 					return -EINVAL;
@@ -248,7 +237,7 @@ int cli_split_line(char *line, char **argv, int max, int *argc,
 				r++;
 			} else if (q == '\\') {
 				if (!r[1]) {
-					set_err(err, errlen,
+					es_set_err(err, errlen,
 						"backslash at end of line (column %zu)",
 						(size_t)(r - line) + 1);
 					return -EINVAL;

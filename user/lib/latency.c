@@ -58,18 +58,6 @@ struct es_latency {
 	__u64 changes[ES_LATENCY_NREASONS];
 };
 
-static void __attribute__((format(printf, 3, 4)))
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 /* ---- config ------------------------------------------------------------ */
 
 void es_latency_config_default(struct es_latency_config *cfg)
@@ -85,17 +73,17 @@ void es_latency_config_default(struct es_latency_config *cfg)
 static int config_check(const struct es_latency_config *cfg, char *err, size_t errlen)
 {
 	if (!(cfg->weight > 0 && cfg->weight <= 1)) {
-		set_err(err, errlen, "invalid smoothing weight %g: must be above 0 and at most 1",
+		es_set_err(err, errlen, "invalid smoothing weight %g: must be above 0 and at most 1",
 			cfg->weight);
 		return -EINVAL;
 	}
 	if (!(cfg->min_gain_ms >= 0 && cfg->min_gain_ms <= ES_LATENCY_RTT_MAX_MS)) {
-		set_err(err, errlen, "invalid minimum gain %g ms: must be 0..%d", cfg->min_gain_ms,
+		es_set_err(err, errlen, "invalid minimum gain %g ms: must be 0..%d", cfg->min_gain_ms,
 			ES_LATENCY_RTT_MAX_MS);
 		return -EINVAL;
 	}
 	if (!(cfg->min_gain_pct >= 0 && cfg->min_gain_pct <= 100)) {
-		set_err(err, errlen, "invalid minimum gain %g %%: must be 0..100",
+		es_set_err(err, errlen, "invalid minimum gain %g %%: must be 0..100",
 			cfg->min_gain_pct);
 		return -EINVAL;
 	}
@@ -377,13 +365,13 @@ static int parse_rtt(const char *s, double *out, char *err, size_t errlen)
 
 	es_quote(s, -1, q, sizeof(q));
 	if (*p == '-' || *p == '+') {
-		set_err(err, errlen, "invalid RTT '%s': sign not allowed", q);
+		es_set_err(err, errlen, "invalid RTT '%s': sign not allowed", q);
 		return -EINVAL;
 	}
 	if (!is_digit(*p))
 		goto bad;
 	if (p[0] == '0' && is_digit(p[1])) {
-		set_err(err, errlen, "invalid RTT '%s': leading zero", q);
+		es_set_err(err, errlen, "invalid RTT '%s': leading zero", q);
 		return -EINVAL;
 	}
 	for (; is_digit(*p); p++) {
@@ -398,7 +386,7 @@ static int parse_rtt(const char *s, double *out, char *err, size_t errlen)
 		if (!frac)
 			goto bad;
 		if (is_digit(*p)) {
-			set_err(err, errlen, "invalid RTT '%s': more than 3 decimals", q);
+			es_set_err(err, errlen, "invalid RTT '%s': more than 3 decimals", q);
 			return -EINVAL;
 		}
 	}
@@ -409,10 +397,10 @@ static int parse_rtt(const char *s, double *out, char *err, size_t errlen)
 	*out = units / 1000.0;
 	return 0;
 range:
-	set_err(err, errlen, "RTT '%s' out of range 0..%d ms", q, ES_LATENCY_RTT_MAX_MS);
+	es_set_err(err, errlen, "RTT '%s' out of range 0..%d ms", q, ES_LATENCY_RTT_MAX_MS);
 	return -ERANGE;
 bad:
-	set_err(err, errlen,
+	es_set_err(err, errlen,
 		"invalid RTT '%s': expected milliseconds as a decimal number like 12 or 12.5", q);
 	return -EINVAL;
 }
@@ -432,7 +420,7 @@ int es_latency_line_parse(const char *line, struct es_latency_line *out, char *e
 	if (n && line[n - 1] == '\r')
 		n--;
 	if (n > ES_LATENCY_LINE_MAX) {
-		set_err(err, errlen, "line longer than %d bytes", ES_LATENCY_LINE_MAX);
+		es_set_err(err, errlen, "line longer than %d bytes", ES_LATENCY_LINE_MAX);
 		return -EINVAL;
 	}
 	memcpy(buf, line, n);
@@ -441,11 +429,11 @@ int es_latency_line_parse(const char *line, struct es_latency_line *out, char *e
 	if (!nf)
 		return 0;
 	if (nf < 3) {
-		set_err(err, errlen, "%s, got %d field%s", line_hint, nf, nf == 1 ? "" : "s");
+		es_set_err(err, errlen, "%s, got %d field%s", line_hint, nf, nf == 1 ? "" : "s");
 		return -EINVAL;
 	}
 	if (nf > 3) {
-		set_err(err, errlen, "unexpected '%s' after the RTT (%s; '#' starts a comment)",
+		es_set_err(err, errlen, "unexpected '%s' after the RTT (%s; '#' starts a comment)",
 			es_quote(field[3], -1, q, sizeof(q)), line_hint);
 		return -EINVAL;
 	}
@@ -455,7 +443,7 @@ int es_latency_line_parse(const char *line, struct es_latency_line *out, char *e
 	if (!ret)
 		ret = parse_rtt(field[2], &out->rtt_ms, msg, sizeof(msg));
 	if (ret) {
-		set_err(err, errlen, "%s", msg);
+		es_set_err(err, errlen, "%s", msg);
 		return ret;
 	}
 	es_latency_key(&out->key, family, &addr, len);
@@ -569,11 +557,11 @@ static int feed_check(struct feed_ctx *f, const char *line, struct pending *p,
 	stats->lines++;
 	ret = name_resolve(&f->nc, f->rib, ln.pop, &id);
 	if (ret == -ENOENT) {
-		set_err(msg, msglen, "unknown POP '%s'", es_quote(ln.pop, -1, q, sizeof(q)));
+		es_set_err(msg, msglen, "unknown POP '%s'", es_quote(ln.pop, -1, q, sizeof(q)));
 		return -EINVAL;
 	}
 	if (ret) {
-		set_err(msg, msglen, "cannot look up POP '%s': %s", ln.pop, strerror(-ret));
+		es_set_err(msg, msglen, "cannot look up POP '%s': %s", ln.pop, strerror(-ret));
 		return ret;
 	}
 	ret = feed_steering(f, &ln.key, &p->steer);
@@ -586,21 +574,21 @@ static int feed_check(struct feed_ctx *f, const char *line, struct pending *p,
 	es_format_cidr(ln.key.family, &ln.key.addr, ln.key.len, cidr, sizeof(cidr));
 	if (ret == -ENOENT) {
 		stats->unconfigured++;
-		set_err(msg, msglen, "prefix %s is not configured: ignored", cidr);
+		es_set_err(msg, msglen, "prefix %s is not configured: ignored", cidr);
 		return FEED_IGNORE;
 	}
 	if (ret) {
-		set_err(msg, msglen, "cannot look up prefix %s: %s", cidr, strerror(-ret));
+		es_set_err(msg, msglen, "cannot look up prefix %s: %s", cidr, strerror(-ret));
 		return ret;
 	}
 	if (p->steer.action != ES_ACTION_POPS) {
 		stats->not_steered++;
-		set_err(msg, msglen, "prefix %s is %s: ignored", cidr,
+		es_set_err(msg, msglen, "prefix %s is %s: ignored", cidr,
 			p->steer.action == ES_ACTION_DROP ? "drop" : "local");
 		return FEED_IGNORE;
 	}
 	stats->not_candidate++;
-	set_err(msg, msglen, "POP %s is not a candidate of prefix %s: ignored", ln.pop, cidr);
+	es_set_err(msg, msglen, "POP %s is not a candidate of prefix %s: ignored", ln.pop, cidr);
 	return FEED_IGNORE;
 }
 
@@ -624,11 +612,11 @@ int es_latency_feed_line(struct es_latency *l, const char *where, const char *li
 	if (n && line[n - 1] == '\n')
 		n--;
 	if (memchr(line, '\n', n)) {
-		set_err(err, errlen, "%s: one measurement per line", where);
+		es_set_err(err, errlen, "%s: one measurement per line", where);
 		return -EINVAL;
 	}
 	if (n > ES_LATENCY_LINE_MAX + 1) {
-		set_err(err, errlen, "%s: line longer than %d bytes", where, ES_LATENCY_LINE_MAX);
+		es_set_err(err, errlen, "%s: line longer than %d bytes", where, ES_LATENCY_LINE_MAX);
 		return -EINVAL;
 	}
 	memcpy(buf, line, n);
@@ -636,24 +624,24 @@ int es_latency_feed_line(struct es_latency *l, const char *where, const char *li
 	line = buf;
 	ret = feed_check(&f, line, &p, stats, msg, sizeof(msg));
 	if (ret < 0) {
-		set_err(err, errlen, "%s: %s", where, msg);
+		es_set_err(err, errlen, "%s: %s", where, msg);
 		return ret;
 	}
 	if (ret == FEED_BLANK) {
-		set_err(err, errlen, "%s", "");
+		es_set_err(err, errlen, "%s", "");
 		return ES_LATENCY_IGNORED;
 	}
 	if (ret == FEED_IGNORE) {
-		set_err(err, errlen, "%s: %s", where, msg);
+		es_set_err(err, errlen, "%s: %s", where, msg);
 		return ES_LATENCY_IGNORED;
 	}
 	ret = es_latency_sample(l, &p.key, &p.steer, p.pop, p.rtt_ms, now);
 	if (ret) {
-		set_err(err, errlen, "%s: %s", where, strerror(-ret));
+		es_set_err(err, errlen, "%s: %s", where, strerror(-ret));
 		return ret;
 	}
 	stats->applied++;
-	set_err(err, errlen, "%s", "");
+	es_set_err(err, errlen, "%s", "");
 	return 0;
 }
 
@@ -714,7 +702,7 @@ int es_latency_load_file(struct es_latency *l, const char *path, const struct es
 		ret = es_latency_sample(l, &c.v[i].key, &c.v[i].steer, c.v[i].pop, c.v[i].rtt_ms,
 					now);
 		if (ret) {
-			set_err(err, errlen, "%s: %s", path, strerror(-ret));
+			es_set_err(err, errlen, "%s: %s", path, strerror(-ret));
 			goto out;
 		}
 	}

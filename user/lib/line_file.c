@@ -11,22 +11,11 @@
 #include <zlib.h>
 
 #include "line_file.h"
+#include "parse.h"
 
 /* Read chunk; more than the longest line, so a whole line always fits. */
 #define LINE_BUF_SIZE	(ES_LINE_FILE_MAX + 192 * 1024)
 #define MSG_LEN		1024
-
-static void __attribute__((format(printf, 3, 4)))
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /*
  * The bytes of the file, inflated when it starts with the gzip magic.
@@ -72,7 +61,7 @@ static int source_fill(struct line_reader *r, unsigned char *buf, size_t cap,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			set_err(r->err, r->errlen, "%s: read failed: %s",
+			es_set_err(r->err, r->errlen, "%s: read failed: %s",
 				r->path, strerror(errno));
 			return -errno;
 		}
@@ -88,7 +77,7 @@ static int source_fill(struct line_reader *r, unsigned char *buf, size_t cap,
 
 static int gzip_error(struct line_reader *r, const char *what)
 {
-	set_err(r->err, r->errlen, "%s: %s gzip data", r->path, what);
+	es_set_err(r->err, r->errlen, "%s: %s gzip data", r->path, what);
 	return -EIO;
 }
 
@@ -127,7 +116,7 @@ static long source_read_gzip(struct line_reader *r, char *out, size_t cap)
 			}
 			if (zs->avail_in < 2 || zs->next_in[0] != 0x1f ||
 			    zs->next_in[1] != 0x8b) {
-				set_err(r->err, r->errlen,
+				es_set_err(r->err, r->errlen,
 					"%s: unexpected data after the end of the gzip stream",
 					r->path);
 				return -EIO;
@@ -153,11 +142,11 @@ static long source_read_gzip(struct line_reader *r, char *out, size_t cap)
 				return produced;
 			return gzip_error(r, "truncated");
 		case Z_MEM_ERROR:
-			set_err(r->err, r->errlen, "%s: out of memory",
+			es_set_err(r->err, r->errlen, "%s: out of memory",
 				r->path);
 			return -ENOMEM;
 		default:	/* Z_DATA_ERROR, Z_NEED_DICT */
-			set_err(r->err, r->errlen, "%s: corrupt gzip data: %s",
+			es_set_err(r->err, r->errlen, "%s: corrupt gzip data: %s",
 				r->path, zs->msg ? zs->msg : "invalid stream");
 			return -EIO;
 		}
@@ -197,7 +186,7 @@ static int source_open(struct line_reader *r)
 
 	s->in = malloc(IN_BUF_SIZE);
 	if (!s->in) {
-		set_err(r->err, r->errlen, "%s: out of memory", r->path);
+		es_set_err(r->err, r->errlen, "%s: out of memory", r->path);
 		return -ENOMEM;
 	}
 	ret = source_fill(r, s->in, IN_BUF_SIZE, &got);
@@ -212,7 +201,7 @@ static int source_open(struct line_reader *r)
 	s->zs.avail_in = got;
 	/* 16 + MAX_WBITS: gzip wrapper only, with its CRC and length check */
 	if (inflateInit2(&s->zs, 16 + MAX_WBITS) != Z_OK) {
-		set_err(r->err, r->errlen, "%s: out of memory", r->path);
+		es_set_err(r->err, r->errlen, "%s: out of memory", r->path);
 		return -ENOMEM;
 	}
 	s->zinit = true;
@@ -251,7 +240,7 @@ static int drain_source(struct line_reader *r, char *buf, int line_ret)
 		return n;
 	}
 	if (line_err)
-		set_err(r->err, r->errlen, "%s", line_err);
+		es_set_err(r->err, r->errlen, "%s", line_err);
 	free(line_err);
 	return line_ret;
 }
@@ -269,21 +258,21 @@ static int line_one(struct line_reader *r, char *line, size_t len)
 		len -= 3;
 	}
 	if (len > r->max_line + 1) {	/* + 1: a CR of CRLF */
-		set_err(r->err, r->errlen, "%s:%u: line longer than %zu bytes", r->path,
+		es_set_err(r->err, r->errlen, "%s:%u: line longer than %zu bytes", r->path,
 			r->lineno, r->max_line);
 		return -EINVAL;
 	}
 	if (memchr(line, '\0', len)) {
-		set_err(r->err, r->errlen, "%s:%u: NUL byte in line%s", r->path, r->lineno,
+		es_set_err(r->err, r->errlen, "%s:%u: NUL byte in line%s", r->path, r->lineno,
 			r->src.gzip ? "" : " (a binary file?)");
 		return -EINVAL;
 	}
 	msg[0] = '\0';
 	ret = r->fn(r->ctx, line, len, r->lineno, msg, sizeof(msg));
 	if (ret == -ENOMEM)
-		set_err(r->err, r->errlen, "%s: out of memory", r->path);
+		es_set_err(r->err, r->errlen, "%s: out of memory", r->path);
 	else if (ret)
-		set_err(r->err, r->errlen, "%s:%u: %s", r->path, r->lineno, msg);
+		es_set_err(r->err, r->errlen, "%s:%u: %s", r->path, r->lineno, msg);
 	return ret;
 }
 
@@ -312,7 +301,7 @@ static int read_lines(struct line_reader *r, char *buf)
 		}
 		rest = end - start;
 		if (rest > r->max_line + 1) {
-			set_err(r->err, r->errlen, "%s:%u: line longer than %zu bytes", r->path,
+			es_set_err(r->err, r->errlen, "%s:%u: line longer than %zu bytes", r->path,
 				r->lineno + 1, r->max_line);
 			return drain_source(r, buf, -EINVAL);
 		}
@@ -344,7 +333,7 @@ int es_line_file_read(const char *path, size_t max_line, es_line_fn fn, void *ct
 	r.src.fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r.src.fd < 0) {
 		ret = -errno;
-		set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		es_set_err(err, errlen, "%s: cannot open: %s", path, strerror(errno));
 		return ret;
 	}
 	ret = source_open(&r);
@@ -352,7 +341,7 @@ int es_line_file_read(const char *path, size_t max_line, es_line_fn fn, void *ct
 		goto out;
 	buf = malloc(LINE_BUF_SIZE + 1);	/* + 1: NUL after a last line */
 	if (!buf) {
-		set_err(err, errlen, "%s: out of memory", path);
+		es_set_err(err, errlen, "%s: out of memory", path);
 		ret = -ENOMEM;
 		goto out;
 	}

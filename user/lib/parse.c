@@ -16,8 +16,7 @@
 
 #include "parse.h"
 
-static void __attribute__((format(printf, 3, 4)))
-set_err(char *err, size_t errlen, const char *fmt, ...)
+void es_set_err(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -165,27 +164,27 @@ int es_parse_u32(const char *s, __u32 min, __u32 max, __u32 *out,
 	es_quote(s, -1, q, sizeof(q));
 	switch (res) {
 	case DEC_OK:
-		set_err(err, errlen, "number '%s' out of range %u..%u", q, min,
+		es_set_err(err, errlen, "number '%s' out of range %u..%u", q, min,
 			max);
 		return -ERANGE;
 	case DEC_EMPTY:
-		set_err(err, errlen, "invalid number '': empty");
+		es_set_err(err, errlen, "invalid number '': empty");
 		break;
 	case DEC_SIGN:
-		set_err(err, errlen, "invalid number '%s': sign not allowed", q);
+		es_set_err(err, errlen, "invalid number '%s': sign not allowed", q);
 		break;
 	case DEC_HEX:
-		set_err(err, errlen, "invalid number '%s': decimal only", q);
+		es_set_err(err, errlen, "invalid number '%s': decimal only", q);
 		break;
 	case DEC_LEADING_ZERO:
-		set_err(err, errlen,
+		es_set_err(err, errlen,
 			"invalid number '%s': leading zero (decimal only)", q);
 		break;
 	case DEC_NOT_NUMBER:
-		set_err(err, errlen, "invalid number '%s'", q);
+		es_set_err(err, errlen, "invalid number '%s'", q);
 		break;
 	case DEC_TRAILING:
-		set_err(err, errlen, "trailing characters in '%s'", q);
+		es_set_err(err, errlen, "trailing characters in '%s'", q);
 		break;
 	}
 	return -EINVAL;
@@ -247,7 +246,7 @@ int es_parse_addr(const char *s, __u8 *family, struct es_addr *addr,
 	if (!s)
 		s = "";
 	if (!*s) {
-		set_err(err, errlen, "invalid address '': empty");
+		es_set_err(err, errlen, "invalid address '': empty");
 		return -EINVAL;
 	}
 	if (!addr_from_text(s, strlen(s), family, addr))
@@ -255,13 +254,13 @@ int es_parse_addr(const char *s, __u8 *family, struct es_addr *addr,
 
 	es_quote(s, -1, q, sizeof(q));
 	if (has_space(s))
-		set_err(err, errlen, "invalid address '%s': contains whitespace",
+		es_set_err(err, errlen, "invalid address '%s': contains whitespace",
 			q);
 	else if (strchr(s, '/'))
-		set_err(err, errlen,
+		es_set_err(err, errlen,
 			"invalid address '%s': a prefix, not an address", q);
 	else
-		set_err(err, errlen,
+		es_set_err(err, errlen,
 			"invalid address '%s': not an IPv4 or IPv6 address", q);
 	return -EINVAL;
 }
@@ -295,7 +294,7 @@ int es_parse_cidr(const char *s, __u8 *family, struct es_addr *addr,
 	if (!s)
 		s = "";
 	if (!*s) {
-		set_err(err, errlen, "invalid CIDR '': empty");
+		es_set_err(err, errlen, "invalid CIDR '': empty");
 		return -EINVAL;
 	}
 	slash = strchr(s, '/');
@@ -303,19 +302,19 @@ int es_parse_cidr(const char *s, __u8 *family, struct es_addr *addr,
 			   &a)) {
 		es_quote(s, -1, q, sizeof(q));
 		if (has_space(s)) {
-			set_err(err, errlen,
+			es_set_err(err, errlen,
 				"invalid CIDR '%s': contains whitespace", q);
 		} else if (slash == s) {
-			set_err(err, errlen,
+			es_set_err(err, errlen,
 				"invalid CIDR '%s': missing address before '/'",
 				q);
 		} else if (slash) {
 			es_quote(s, slash - s, qp, sizeof(qp));
-			set_err(err, errlen,
+			es_set_err(err, errlen,
 				"invalid CIDR '%s': '%s' is not an IPv4 or IPv6 address",
 				q, qp);
 		} else {
-			set_err(err, errlen,
+			es_set_err(err, errlen,
 				"invalid CIDR '%s': not an IPv4 or IPv6 address",
 				q);
 		}
@@ -331,48 +330,48 @@ int es_parse_cidr(const char *s, __u8 *family, struct es_addr *addr,
 	case DEC_OK:
 		break;
 	case DEC_EMPTY:
-		set_err(err, errlen,
+		es_set_err(err, errlen,
 			"invalid CIDR '%s': missing prefix length after '/'",
 			es_quote(s, -1, q, sizeof(q)));
 		return -EINVAL;
 	case DEC_SIGN:
-		set_err(err, errlen,
+		es_set_err(err, errlen,
 			"invalid CIDR '%s': sign not allowed in prefix length",
 			es_quote(s, -1, q, sizeof(q)));
 		return -EINVAL;
 	case DEC_HEX:
-		set_err(err, errlen,
+		es_set_err(err, errlen,
 			"invalid CIDR '%s': prefix length must be decimal",
 			es_quote(s, -1, q, sizeof(q)));
 		return -EINVAL;
 	case DEC_LEADING_ZERO:
-		set_err(err, errlen,
+		es_set_err(err, errlen,
 			"invalid CIDR '%s': leading zero in prefix length",
 			es_quote(s, -1, q, sizeof(q)));
 		return -EINVAL;
 	case DEC_NOT_NUMBER:
 		es_quote(s, -1, q, sizeof(q));
 		if (has_space(slash + 1))
-			set_err(err, errlen,
+			es_set_err(err, errlen,
 				"invalid CIDR '%s': contains whitespace", q);
 		else
-			set_err(err, errlen,
+			es_set_err(err, errlen,
 				"invalid CIDR '%s': prefix length '%s' is not a number",
 				q, es_quote(slash + 1, -1, qp, sizeof(qp)));
 		return -EINVAL;
 	case DEC_TRAILING:
 		es_quote(s, -1, q, sizeof(q));
 		if (has_space(end))
-			set_err(err, errlen,
+			es_set_err(err, errlen,
 				"invalid CIDR '%s': contains whitespace", q);
 		else
-			set_err(err, errlen,
+			es_set_err(err, errlen,
 				"invalid CIDR '%s': trailing characters '%s' after prefix length",
 				q, es_quote(end, -1, qp, sizeof(qp)));
 		return -EINVAL;
 	}
 	if (plen > (__u64)max) {
-		set_err(err, errlen, "prefix length %s out of range 0..%d in '%s'",
+		es_set_err(err, errlen, "prefix length %s out of range 0..%d in '%s'",
 			es_quote(slash + 1, -1, qp, sizeof(qp)), max,
 			es_quote(s, -1, q, sizeof(q)));
 		return -ERANGE;
@@ -382,7 +381,7 @@ int es_parse_cidr(const char *s, __u8 *family, struct es_addr *addr,
 	addr_mask(&masked, plen);
 	if (memcmp(&masked, &a, sizeof(a))) {
 		es_format_cidr(fam, &masked, plen, net, sizeof(net));
-		set_err(err, errlen,
+		es_set_err(err, errlen,
 			"invalid CIDR '%s': host bits set (network is %s)",
 			es_quote(s, -1, q, sizeof(q)), net);
 		return -EINVAL;
@@ -415,7 +414,7 @@ int es_parse_mac(const char *s, __u8 mac[6], char *err, size_t errlen)
 	memcpy(mac, m, sizeof(m));
 	return 0;
 bad:
-	set_err(err, errlen,
+	es_set_err(err, errlen,
 		"invalid MAC address '%s': expected six hex pairs like aa:bb:cc:dd:ee:ff",
 		es_quote(s, -1, q, sizeof(q)));
 	return -EINVAL;
@@ -443,30 +442,30 @@ int es_parse_name(const char *s, char name[ES_POP_NAME_LEN],
 	for (n = 0; s[n]; n++) {
 		if (is_name_char(s[n]))
 			continue;
-		set_err(err, errlen,
+		es_set_err(err, errlen,
 			"invalid POP name '%s': character '%s' not allowed (only A-Z a-z 0-9 _ . -)",
 			es_quote(s, -1, q, sizeof(q)),
 			es_quote(s + n, 1, qc, sizeof(qc)));
 		return -EINVAL;
 	}
 	if (!n) {
-		set_err(err, errlen, "invalid POP name '': empty");
+		es_set_err(err, errlen, "invalid POP name '': empty");
 		return -EINVAL;
 	}
 	if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z'))) {
-		set_err(err, errlen,
+		es_set_err(err, errlen,
 			"invalid POP name '%s': must start with a letter",
 			es_quote(s, -1, q, sizeof(q)));
 		return -EINVAL;
 	}
 	if (n >= ES_POP_NAME_LEN) {
-		set_err(err, errlen,
+		es_set_err(err, errlen,
 			"invalid POP name '%s': longer than %d characters",
 			es_quote(s, -1, q, sizeof(q)), ES_POP_NAME_LEN - 1);
 		return -EINVAL;
 	}
 	if ((n == 4 || n == 5) && es_name_is_reserved(s)) {
-		set_err(err, errlen,
+		es_set_err(err, errlen,
 			"invalid POP name '%s': reserved word (a prefix action)",
 			es_quote(s, -1, q, sizeof(q)));
 		return -EINVAL;

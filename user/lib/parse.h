@@ -90,6 +90,11 @@ int es_format_cidr(__u8 family, const struct es_addr *addr, __u8 plen,
 		   char *buf, size_t len);
 int es_format_mac(const __u8 mac[6], char *buf, size_t len);
 
+/* printf into err (errlen bytes); nothing when err is NULL or errlen 0:
+ * how every parser and reader here hands back its message. */
+void es_set_err(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /*
  * Cut a line of a table file into its words, in place: everything from
  * '#' is a comment, words are separated by spaces and tabs. At most max

@@ -30,18 +30,6 @@
 /* Room for a message from parse.c plus the context we wrap around it. */
 #define MSG_LEN		1024
 
-static void __attribute__((format(printf, 3, 4)))
-set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static __u64 mix64(__u64 h)
 {
 	h ^= h >> 33;
@@ -67,7 +55,7 @@ int es_prefix_target_parse(const char *s, struct es_prefix_line *spec,
 	int i, n = 0;
 
 	if (!s || !*s) {
-		set_err(err, errlen, "missing target (%s)", target_hint);
+		es_set_err(err, errlen, "missing target (%s)", target_hint);
 		return -EINVAL;
 	}
 	if (!strcmp(s, "local") || !strcmp(s, "drop")) {
@@ -83,12 +71,12 @@ int es_prefix_target_parse(const char *s, struct es_prefix_line *spec,
 		comma = strchr(p, ',');
 		len = comma ? (size_t)(comma - p) : strlen(p);
 		if (!len) {
-			set_err(err, errlen, "invalid POP list '%s': empty name",
+			es_set_err(err, errlen, "invalid POP list '%s': empty name",
 				es_quote(s, -1, q, sizeof(q)));
 			return -EINVAL;
 		}
 		if (n == ES_MAX_CANDIDATES) {
-			set_err(err, errlen,
+			es_set_err(err, errlen,
 				"invalid POP list '%s': more than %d POPs",
 				es_quote(s, -1, q, sizeof(q)),
 				ES_MAX_CANDIDATES);
@@ -105,25 +93,25 @@ int es_prefix_target_parse(const char *s, struct es_prefix_line *spec,
 		if (es_parse_name(name, spec->pops[n], msg, sizeof(msg))) {
 			es_quote(s, -1, q, sizeof(q));
 			if (!list && es_name_is_reserved(name))
-				set_err(err, errlen,
+				es_set_err(err, errlen,
 					"invalid target '%s': actions are lowercase 'local' and 'drop'",
 					q);
 			else if (!list)
-				set_err(err, errlen, "%s (%s)", msg,
+				es_set_err(err, errlen, "%s (%s)", msg,
 					target_hint);
 			else if (es_name_is_reserved(name))
-				set_err(err, errlen,
+				es_set_err(err, errlen,
 					"invalid POP list '%s': '%s' is an action, not a POP name",
 					q, es_quote(name, -1, qn, sizeof(qn)));
 			else
-				set_err(err, errlen, "%s in POP list '%s'",
+				es_set_err(err, errlen, "%s in POP list '%s'",
 					msg, q);
 			return -EINVAL;
 		}
 		for (i = 0; i < n; i++) {
 			if (strcmp(spec->pops[i], spec->pops[n]))
 				continue;
-			set_err(err, errlen,
+			es_set_err(err, errlen,
 				"invalid POP list '%s': '%s' listed twice",
 				es_quote(s, -1, q, sizeof(q)), spec->pops[n]);
 			return -EINVAL;
@@ -153,7 +141,7 @@ int es_prefix_line_parse(const char *line, struct es_prefix_line *spec,
 	if (len && line[len - 1] == '\r')
 		len--;
 	if (len > ES_PREFIX_LINE_MAX) {
-		set_err(err, errlen, "line longer than %d bytes",
+		es_set_err(err, errlen, "line longer than %d bytes",
 			ES_PREFIX_LINE_MAX);
 		return -EINVAL;
 	}
@@ -164,7 +152,7 @@ int es_prefix_line_parse(const char *line, struct es_prefix_line *spec,
 	if (!nf)
 		return 0;
 	if (nf == 1) {
-		set_err(err, errlen, "missing target after '%s' (%s)",
+		es_set_err(err, errlen, "missing target after '%s' (%s)",
 			es_quote(field[0], -1, q, sizeof(q)), target_hint);
 		return -EINVAL;
 	}
@@ -172,7 +160,7 @@ int es_prefix_line_parse(const char *line, struct es_prefix_line *spec,
 		size_t l1 = strlen(field[1]);
 		bool comma = field[1][l1 - 1] == ',' || field[2][0] == ',';
 
-		set_err(err, errlen, "unexpected '%s' after '%s'%s",
+		es_set_err(err, errlen, "unexpected '%s' after '%s'%s",
 			es_quote(field[2], -1, q, sizeof(q)),
 			es_quote(field[1], -1, q2, sizeof(q2)),
 			comma ? " (no spaces around commas in a POP list)" :
@@ -269,7 +257,7 @@ static int name_intern(struct es_prefix_list *l, const char *name,
 	/* new name: the only time it is checked, so lists stay writable */
 	n = strnlen(name, ES_POP_NAME_LEN);
 	if (n == ES_POP_NAME_LEN) {
-		set_err(err, errlen, "invalid POP name '%s': not terminated",
+		es_set_err(err, errlen, "invalid POP name '%s': not terminated",
 			es_quote(name, n, q, sizeof(q)));
 		return -EINVAL;
 	}
@@ -277,13 +265,13 @@ static int name_intern(struct es_prefix_list *l, const char *name,
 	if (ret)
 		return ret;
 	if (l->nnames == ES_PREFIX_NAMES_MAX) {
-		set_err(err, errlen, "more than %d distinct POP names",
+		es_set_err(err, errlen, "more than %d distinct POP names",
 			ES_PREFIX_NAMES_MAX);
 		return -E2BIG;
 	}
 	ret = names_grow(l);
 	if (ret) {
-		set_err(err, errlen, "out of memory");
+		es_set_err(err, errlen, "out of memory");
 		return ret;
 	}
 	memset(l->names[l->nnames], 0, ES_POP_NAME_LEN);
@@ -301,7 +289,7 @@ int es_prefix_list_add(struct es_prefix_list *l,
 
 	max = es_family_max_len(spec->family);
 	if (max < 0 || spec->len > max) {
-		set_err(err, errlen, "invalid prefix: family %u length %u",
+		es_set_err(err, errlen, "invalid prefix: family %u length %u",
 			spec->family, spec->len);
 		return -EINVAL;
 	}
@@ -309,7 +297,7 @@ int es_prefix_list_add(struct es_prefix_list *l,
 	    spec->npops < 1 || spec->npops > ES_MAX_CANDIDATES :
 	    (spec->action != ES_ACTION_LOCAL &&
 	     spec->action != ES_ACTION_DROP) || spec->npops) {
-		set_err(err, errlen, "invalid target: action %u with %u POPs",
+		es_set_err(err, errlen, "invalid target: action %u with %u POPs",
 			spec->action, spec->npops);
 		return -EINVAL;
 	}
@@ -318,7 +306,7 @@ int es_prefix_list_add(struct es_prefix_list *l,
 		void *v = realloc(l->v, cap * sizeof(*l->v));
 
 		if (!v) {
-			set_err(err, errlen, "out of memory");
+			es_set_err(err, errlen, "out of memory");
 			return -ENOMEM;
 		}
 		l->v = v;
@@ -527,7 +515,7 @@ static int read_line(void *ctx, char *line, size_t len, __u32 lineno, char *msg,
 	if (first) {
 		e = &r->list.v[first - 1];
 		es_format_cidr(e->family, &e->addr, e->len, cidr, sizeof(cidr));
-		set_err(msg, msglen, "duplicate prefix %s (first on line %u)", cidr, e->line);
+		es_set_err(msg, msglen, "duplicate prefix %s (first on line %u)", cidr, e->line);
 		return -EINVAL;
 	}
 	return 0;
@@ -576,11 +564,11 @@ static int writer_flush(struct writer *w)
 			const char *msg = gzerror(w->gz, &zerr);
 
 			if (zerr == Z_ERRNO) {
-				set_err(w->err, w->errlen, "%s: write failed: %s",
+				es_set_err(w->err, w->errlen, "%s: write failed: %s",
 					w->path, strerror(errno));
 				return errno ? -errno : -EIO;
 			}
-			set_err(w->err, w->errlen, "%s: gzip failed: %s",
+			es_set_err(w->err, w->errlen, "%s: gzip failed: %s",
 				w->path, msg);
 			return -EIO;
 		}
@@ -592,7 +580,7 @@ static int writer_flush(struct writer *w)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			set_err(w->err, w->errlen, "%s: write failed: %s",
+			es_set_err(w->err, w->errlen, "%s: write failed: %s",
 				w->path, strerror(errno));
 			return -errno;
 		}
@@ -744,14 +732,14 @@ static int check_names(const struct es_prefix_list *l, char *err,
 
 	for (i = 0; i < l->nnames; i++) {
 		if (!memchr(l->names[i], '\0', ES_POP_NAME_LEN)) {
-			set_err(err, errlen,
+			es_set_err(err, errlen,
 				"%s: POP name '%s' not terminated", path,
 				es_quote(l->names[i], ES_POP_NAME_LEN, q,
 					 sizeof(q)));
 			return -EINVAL;
 		}
 		if (es_parse_name(l->names[i], NULL, msg, sizeof(msg))) {
-			set_err(err, errlen, "%s: %s", path, msg);
+			es_set_err(err, errlen, "%s: %s", path, msg);
 			return -EINVAL;
 		}
 	}
@@ -781,7 +769,7 @@ int es_prefix_file_write(const char *path, const struct es_prefix_list *l,
 	dirlen = slash ? (size_t)(slash - path) + 1 : 0;
 	tmp = malloc(dirlen + strlen(base) + sizeof("." ".XXXXXX"));
 	if (!order || !w.buf || !tmp) {
-		set_err(err, errlen, "%s: out of memory", path);
+		es_set_err(err, errlen, "%s: out of memory", path);
 		ret = -ENOMEM;
 		goto out_free;
 	}
@@ -794,7 +782,7 @@ int es_prefix_file_write(const char *path, const struct es_prefix_list *l,
 		if (ret) {
 			es_format_cidr(order[i]->family, &order[i]->addr,
 				       order[i]->len, cidr, sizeof(cidr));
-			set_err(err, errlen, "%s: cannot write entry %s: %s",
+			es_set_err(err, errlen, "%s: cannot write entry %s: %s",
 				path, cidr, why);
 			goto out_free;
 		}
@@ -807,14 +795,14 @@ int es_prefix_file_write(const char *path, const struct es_prefix_list *l,
 	w.fd = mkstemp(tmp);
 	if (w.fd < 0) {
 		ret = -errno;
-		set_err(err, errlen, "%s: cannot create temporary file: %s",
+		es_set_err(err, errlen, "%s: cannot create temporary file: %s",
 			path, strerror(errno));
 		goto out_free;
 	}
 	if (fchmod(w.fd, !stat(path, &st) && S_ISREG(st.st_mode) ?
 			 st.st_mode & 07777 : 0644)) {
 		ret = -errno;
-		set_err(err, errlen, "%s: chmod failed: %s", tmp,
+		es_set_err(err, errlen, "%s: chmod failed: %s", tmp,
 			strerror(errno));
 		goto out_unlink;
 	}
@@ -826,7 +814,7 @@ int es_prefix_file_write(const char *path, const struct es_prefix_list *l,
 		if (!w.gz) {
 			if (gzfd >= 0)
 				close(gzfd);
-			set_err(err, errlen, "%s: cannot start gzip stream",
+			es_set_err(err, errlen, "%s: cannot start gzip stream",
 				path);
 			ret = -ENOMEM;
 			goto out_unlink;
@@ -846,7 +834,7 @@ int es_prefix_file_write(const char *path, const struct es_prefix_list *l,
 		w.gz = NULL;
 		if (zerr != Z_OK) {
 			ret = zerr == Z_ERRNO && errno ? -errno : -EIO;
-			set_err(err, errlen, "%s: gzip failed: %s", path,
+			es_set_err(err, errlen, "%s: gzip failed: %s", path,
 				zerr == Z_ERRNO ? strerror(errno) :
 						  "cannot finish stream");
 			goto out_unlink;
@@ -854,7 +842,7 @@ int es_prefix_file_write(const char *path, const struct es_prefix_list *l,
 	}
 	if (fsync(w.fd)) {
 		ret = -errno;
-		set_err(err, errlen, "%s: fsync failed: %s", tmp,
+		es_set_err(err, errlen, "%s: fsync failed: %s", tmp,
 			strerror(errno));
 		goto out_unlink;
 	}
@@ -862,13 +850,13 @@ int es_prefix_file_write(const char *path, const struct es_prefix_list *l,
 	w.fd = -1;
 	if (ret) {
 		ret = -errno;
-		set_err(err, errlen, "%s: close failed: %s", tmp,
+		es_set_err(err, errlen, "%s: close failed: %s", tmp,
 			strerror(errno));
 		goto out_unlink;
 	}
 	if (rename(tmp, path)) {
 		ret = -errno;
-		set_err(err, errlen, "%s: rename from %s failed: %s", path, tmp,
+		es_set_err(err, errlen, "%s: rename from %s failed: %s", path, tmp,
 			strerror(errno));
 		goto out_unlink;
 	}

@@ -174,14 +174,7 @@ static int batch_file(struct cli_ctx *ctx, int argc, char **argv)
 	ctx->dry_run = true;
 	for (i = 0; i < b.nlines && !ret; i++)
 		ret = batch_run_line(ctx, &b, &b.lines[i], true);
-	ctx->dry_run = false;
-	cli_pending_free(&ctx->pending);
-	if (ctx->st_private) {
-		/* the stand-in for state not pinned yet: pass 2 creates it */
-		es_state_close(ctx->st);
-		ctx->st = NULL;
-		ctx->st_private = false;
-	}
+	cli_dry_run_end(ctx);
 	if (ret)
 		goto out;
 

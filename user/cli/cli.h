@@ -153,6 +153,11 @@ int cli_keyword(struct cli_ctx *ctx, const char *word, const char *const *choice
  */
 struct es_state *cli_state(struct cli_ctx *ctx, bool create);
 
+/* The end of a dry run (pass 1 of a batch or a configuration): forget the
+ * pending records and drop the private stand-in state, so that pass 2
+ * opens (or creates) the real one. */
+void cli_dry_run_end(struct cli_ctx *ctx);
+
 /* ---- batch validation ---------------------------------------------------- */
 
 /*

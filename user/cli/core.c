@@ -242,6 +242,17 @@ struct es_state *cli_state(struct cli_ctx *ctx, bool create)
 	return ctx->st;
 }
 
+void cli_dry_run_end(struct cli_ctx *ctx)
+{
+	ctx->dry_run = false;
+	cli_pending_free(&ctx->pending);
+	if (ctx->st_private) {
+		es_state_close(ctx->st);
+		ctx->st = NULL;
+		ctx->st_private = false;
+	}
+}
+
 int cli_err_for(struct cli_ctx *ctx, const char *msg, const char *what)
 {
 	const char *open = strchr(msg, '\''), *p;

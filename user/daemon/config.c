@@ -136,14 +136,7 @@ static int pass_check(struct cli_ctx *ctx, struct cfg_file *cf, struct esd_confi
 		if (ctx->err[0])
 			rc = -1;	/* a message and success would hide it */
 	}
-	ctx->dry_run = false;
-	cli_pending_free(&ctx->pending);
-	if (ctx->st_private) {
-		/* the stand-in for state not pinned yet: pass 2 creates it */
-		es_state_close(ctx->st);
-		ctx->st = NULL;
-		ctx->st_private = false;
-	}
+	cli_dry_run_end(ctx);
 	return rc;
 }
 
